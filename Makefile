@@ -1,0 +1,39 @@
+# civicloop — the two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-sqlite test-postgres services bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+## make demo: install, migrate, seed the demo city 蒙自市, serve it on http://127.0.0.1:8000
+demo: install
+	$(BIN)/civicloop demo
+
+## make test: install and run every test, on SQLite and on PostgreSQL
+test: install services test-sqlite test-postgres
+
+test-sqlite: install
+	CIVICLOOP_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: install
+	CIVICLOOP_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+## services: make sure the local PostgreSQL answers (starts the Debian cluster if it is down)
+services:
+	@scripts/ensure-services.sh
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

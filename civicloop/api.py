@@ -1,0 +1,60 @@
+"""The JSON API: one NinjaAPI, routers per app, errors as JSON with field-level messages."""
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from civicloop.core.errors import ServiceError
+
+api = NinjaAPI(
+    title="civicloop API",
+    version="1",
+    description="数字城管闭环 API — the closed loop of urban management: report, file, dispatch, handle, check, close.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request: HttpRequest, exc: ServiceError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(loc) or "body", "message": _zh(err)})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return api.create_response(request, {"code": "invalid", "detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(
+        request, {"code": "unauthorized", "detail": "请先登录或提供有效令牌 / a valid token is required"}, status=401
+    )
+
+
+def _zh(err: dict) -> str:
+    kind = err.get("type", "")
+    plain = err.get("msg", "invalid")
+    if kind == "missing":
+        return "缺少此项 / field required"
+    if kind.endswith("parsing") or kind.endswith("_type"):
+        return f"格式不正确 / {plain}"
+    if "too_long" in kind:
+        return f"内容过长 / {plain}"
+    return f"无效 / {plain}"
+
+
+from civicloop.cases.api import router as cases_router  # noqa: E402
+from civicloop.geo.api import router as geo_router  # noqa: E402
+from civicloop.org.api import router as org_router  # noqa: E402
+from civicloop.taxonomy.api import router as taxonomy_router  # noqa: E402
+
+api.add_router("/auth", org_router)
+api.add_router("/cases", cases_router)
+api.add_router("/geo", geo_router)
+api.add_router("/categories", taxonomy_router)

@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from civicloop.cases.rules import Action, Kind, Pending, State
+from civicloop.taxonomy.models import Priority
+from civicloop.taxonomy.stages import Stage
+
+
+class Channel(models.TextChoices):
+    CITIZEN = "citizen", "群众随手拍 citizen snap-report"
+    INSPECTOR = "inspector", "监督员上报 inspector patrol"
+    GRID_WORKER = "grid_worker", "网格巡查 grid patrol"
+    HOTLINE = "hotline", "12345热线 hotline"
+    CAMERA = "camera", "视频识别 AI camera"
+    SENSOR = "sensor", "物联感知 IoT sensor"
+    QR = "qr", "扫码上报 QR code"
+    REFERRAL = "referral", "上级交办 referral"
+    SUPERVISION = "supervision", "督导组 supervision team"
+    OTHER = "other", "其他 other"
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The one place that decides which cases a staff member may see (conventions rule 3)."""
+        from civicloop.cases.access import visibility_filter
+
+        return self.filter(visibility_filter(user))
+
+
+class Case(models.Model):
+    reference = models.CharField("案件编号 reference", max_length=24, unique=True)
+    channel = models.CharField("来源 channel", max_length=16, choices=Channel.choices)
+    state = models.CharField("状态 state", max_length=16, choices=State.choices)
+    kind = models.CharField("状态类别 kind", max_length=8, choices=Kind.choices)
+    pending = models.CharField("待审批 pending", max_length=8, choices=Pending.choices, blank=True, default="")
+    pending_data = models.JSONField("申请内容 request", default=dict, blank=True)
+    client_key = models.CharField("客户端幂等键 client key", max_length=64, null=True, blank=True, unique=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="reported_cases"
+    )
+    reporter_name = models.CharField("上报人 reporter", max_length=40, blank=True)
+    reporter_phone = models.CharField("上报人电话 phone", max_length=20, blank=True)
+
+    lon = models.FloatField("经度 longitude (WGS-84)")
+    lat = models.FloatField("纬度 latitude (WGS-84)")
+    address = models.CharField("地址 address", max_length=200, blank=True)
+    grid = models.ForeignKey("geo.Grid", models.PROTECT, related_name="cases", verbose_name="网格 grid")
+    community = models.ForeignKey("geo.Division", models.PROTECT, related_name="+", verbose_name="社区 community")
+    street = models.ForeignKey("geo.Division", models.PROTECT, related_name="+", verbose_name="街道 street")
+
+    category = models.ForeignKey(
+        "taxonomy.Category", models.PROTECT, null=True, blank=True, related_name="cases", verbose_name="事项 category"
+    )
+    condition = models.CharField("立案条件 condition", max_length=60, blank=True)
+    description = models.TextField("描述 description")
+    priority = models.PositiveSmallIntegerField("优先级 priority", choices=Priority.choices, default=Priority.NORMAL)
+
+    department = models.ForeignKey(
+        "org.Department", models.PROTECT, null=True, blank=True, related_name="cases", verbose_name="责任部门 department"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        verbose_name="处置人 assignee",
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="inspected_cases",
+        verbose_name="核实核查人 inspector",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name="重复于 duplicate of"
+    )
+    supervised = models.BooleanField("督办 supervised", default=False)
+    self_handled = models.BooleanField("自行处置 self-handled", default=False)
+    report_verified = models.BooleanField("核实属实 verified", null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField("返工次数 reworks", default=0)
+    return_count = models.PositiveSmallIntegerField("回退次数 returns", default=0)
+    extension_count = models.PositiveSmallIntegerField("延期次数 extensions", default=0)
+
+    reported_at = models.DateTimeField("上报时间 reported")
+    filed_at = models.DateTimeField("立案时间 filed", null=True, blank=True)
+    dispatched_at = models.DateTimeField("派遣时间 dispatched", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间 signed", null=True, blank=True)
+    handled_at = models.DateTimeField("处置时间 handled", null=True, blank=True)
+    checked_at = models.DateTimeField("核查时间 checked", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间 closed", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间 updated")
+
+    # The running stage clock (rules.Clock); deadline and warn_at are None while paused.
+    stage = models.CharField("当前环节 stage", max_length=10, choices=Stage.choices, blank=True, default="")
+    stage_limit_seconds = models.FloatField(default=0)
+    stage_working = models.BooleanField(default=True)
+    stage_consumed = models.FloatField(default=0)
+    stage_run_from = models.DateTimeField(null=True, blank=True)
+    stage_deadline = models.DateTimeField("环节时限 deadline", null=True, blank=True)
+    stage_warn_at = models.DateTimeField("预警时间 warning", null=True, blank=True)
+
+    # Did each stage end within its limit? None: not reached (or ended without a verdict).
+    verify_on_time = models.BooleanField("按时核实", null=True, blank=True)
+    file_on_time = models.BooleanField("按时立案", null=True, blank=True)
+    dispatch_on_time = models.BooleanField("按时派遣", null=True, blank=True)
+    handle_on_time = models.BooleanField("按期处置", null=True, blank=True)
+    check_on_time = models.BooleanField("按时核查", null=True, blank=True)
+    close_on_time = models.BooleanField("按时结案", null=True, blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "案件 case"
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(fields=["kind", "-reported_at", "-id"], name="case_kind_recent"),
+            models.Index(fields=["-reported_at", "-id"], name="case_recent"),
+            models.Index(fields=["state", "-reported_at", "-id"], name="case_state_recent"),
+            models.Index(fields=["street", "kind", "-reported_at", "-id"], name="case_street_recent"),
+            models.Index(fields=["community", "-reported_at", "-id"], name="case_community_recent"),
+            models.Index(fields=["grid", "-reported_at", "-id"], name="case_grid_recent"),
+            models.Index(fields=["department", "kind", "-reported_at", "-id"], name="case_dept_recent"),
+            models.Index(fields=["category", "-reported_at", "-id"], name="case_category_recent"),
+            models.Index(fields=["kind", "stage_deadline"], name="case_kind_deadline"),
+            models.Index(fields=["kind", "stage_warn_at"], name="case_kind_warn"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+
+class CaseEvent(models.Model):
+    """One step of a case's life. Written once by services.py and never changed."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField("序号 seq")
+    action = models.CharField("操作 action", max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    actor_role = models.CharField("角色 role", max_length=20, blank=True)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    pending_from = models.CharField(max_length=8, blank=True, default="")
+    pending_to = models.CharField(max_length=8, blank=True, default="")
+    reason = models.TextField("说明 reason", blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    stage = models.CharField("结束的环节 stage ended", max_length=10, blank=True, default="")
+    on_time = models.BooleanField("按时 on time", null=True, blank=True)
+    department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("时间 at")
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
+        indexes = [models.Index(fields=["action", "created_at"], name="event_action_time")]
+        verbose_name = "案件日志 case event"
+        verbose_name_plural = verbose_name
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("case events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("case events are immutable")
+
+
+class CaseSequence(models.Model):
+    """The daily counter behind case references; incremented in the creating transaction."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.reference}/{instance.sha256[:16]}{instance.extension}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", "上报照片 report photo"
+        AFTER = "after", "处置照片 after photo"
+        EVIDENCE = "evidence", "其他材料 evidence"
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, models.SET_NULL, null=True, blank=True, related_name="attachments")
+    kind = models.CharField("类型 kind", max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=120, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件 attachment"
+        verbose_name_plural = verbose_name
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}.get(
+            self.content_type, ".bin"
+        )

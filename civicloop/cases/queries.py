@@ -1,0 +1,165 @@
+"""Read helpers for cases: filtered lists with keyset pagination, and what a case looks like out."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicloop.cases import engine, rules
+from civicloop.cases.models import Case
+from civicloop.cases.rules import Kind, State
+from civicloop.core.errors import InvalidInput
+from civicloop.org.roles import Role
+
+MAX_PAGE = 200
+# Only the centre's desk sees a reporter's phone whole; everyone else sees 138****1234.
+FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.COMMANDER})
+
+
+@dataclass
+class CaseFilter:
+    state: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    grid: str | None = None
+    community: str | None = None
+    street: str | None = None
+    department: str | None = None
+    channel: str | None = None
+    light: str | None = None
+    supervised: bool | None = None
+    pending: str | None = None
+    reported_from: date | None = None
+    reported_to: date | None = None
+    q: str | None = None
+
+
+def filtered(user, f: CaseFilter) -> QuerySet:
+    qs = Case.objects.visible_to(user)
+    if f.state:
+        states = [s.strip() for s in f.state.split(",") if s.strip()]
+        unknown = [s for s in states if s not in State.values]
+        if unknown:
+            raise InvalidInput.field("state", f"未知状态 {','.join(unknown)} / unknown state")
+        qs = qs.filter(state__in=states)
+    if f.kind:
+        if f.kind not in Kind.values:
+            raise InvalidInput.field("kind", "kind 须为 open/closed/void / unknown kind")
+        qs = qs.filter(kind=f.kind)
+    exact = {"category_id": f.category, "grid_id": f.grid, "community_id": f.community, "street_id": f.street,
+             "department_id": f.department, "channel": f.channel, "supervised": f.supervised}
+    qs = qs.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
+    if f.pending is not None and f.pending != "":
+        qs = qs.filter(pending=f.pending) if f.pending != "any" else qs.exclude(pending="")
+    qs = _light(qs, f.light)
+    qs = _dates(qs, f.reported_from, f.reported_to)
+    if f.q:
+        text = f.q.strip()[:100]
+        qs = qs.filter(Q(reference=text) | Q(description__icontains=text) | Q(address__icontains=text))
+    return qs
+
+
+def _light(qs: QuerySet, light: str | None) -> QuerySet:
+    if not light:
+        return qs
+    now = timezone.now()
+    if light == "red":
+        return qs.filter(kind=Kind.OPEN, stage_deadline__lt=now)
+    if light == "yellow":
+        return qs.filter(kind=Kind.OPEN, stage_warn_at__lte=now, stage_deadline__gte=now)
+    if light == "green":
+        return qs.filter(kind=Kind.OPEN, stage_warn_at__gt=now)
+    raise InvalidInput.field("light", "light 须为 green/yellow/red / unknown light")
+
+
+def _dates(qs: QuerySet, start: date | None, end: date | None) -> QuerySet:
+    tz = timezone.get_current_timezone()
+    if start and end and end < start:
+        raise InvalidInput.field("reported_to", "结束日期早于开始日期 / the end is before the start")
+    if start:
+        qs = qs.filter(reported_at__gte=datetime.combine(start, time.min, tzinfo=tz))
+    if end:
+        qs = qs.filter(reported_at__lt=datetime.combine(end, time.max, tzinfo=tz))
+    return qs
+
+
+def page(qs: QuerySet, *, cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
+    """Keyset pagination on (reported_at, id) descending: as fast on page 1,000 as on page 1."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput.field("limit", f"每页 1–{MAX_PAGE} 条 / limit must be 1..{MAX_PAGE}")
+    if cursor:
+        at, pk = _decode(cursor)
+        qs = qs.filter(Q(reported_at__lt=at) | Q(reported_at=at, id__lt=pk))
+    rows = list(qs.select_related("category", "department").order_by("-reported_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_encode(rows[-1]) if more else None)
+
+
+def _encode(case: Case) -> str:
+    raw = f"{case.reported_at.isoformat()}|{case.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, pk = raw.split("|")
+        return datetime.fromisoformat(at), int(pk)
+    except Exception:
+        raise InvalidInput.field("cursor", "分页游标无效 / invalid cursor") from None
+
+
+def mask_phone(phone: str) -> str:
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def summary(case: Case, user=None) -> dict:
+    light = rules.clock_light(engine.clock_of(case), timezone.now()) if case.kind == Kind.OPEN else None
+    return {
+        "reference": case.reference, "state": case.state, "state_label": State(case.state).label,
+        "kind": case.kind, "pending": case.pending, "channel": case.channel,
+        "category": case.category_id, "category_name": case.category.name if case.category_id else None,
+        "description": case.description, "address": case.address, "lon": case.lon, "lat": case.lat,
+        "grid": case.grid_id, "community": case.community_id, "street": case.street_id,
+        "priority": case.priority, "department": case.department_id,
+        "department_name": case.department.name if case.department_id else None,
+        "supervised": case.supervised, "stage": case.stage or None, "stage_deadline": case.stage_deadline,
+        "stage_warn_at": case.stage_warn_at, "light": light.value if light else None,
+        "reported_at": case.reported_at, "closed_at": case.closed_at, "version": case.version,
+    }
+
+
+def detail(case: Case, user) -> dict:
+    body = summary(case, user)
+    phone = case.reporter_phone
+    body.update({
+        "condition": case.condition, "reporter_name": case.reporter_name,
+        "reporter_phone": phone if user.role in FULL_PHONE_ROLES else mask_phone(phone),
+        "assignee": case.assignee_id, "inspector": case.inspector_id,
+        "duplicate_of": case.duplicate_of.reference if case.duplicate_of_id else None,
+        "self_handled": case.self_handled, "report_verified": case.report_verified,
+        "rework_count": case.rework_count, "return_count": case.return_count,
+        "extension_count": case.extension_count, "pending_data": case.pending_data,
+        "filed_at": case.filed_at, "dispatched_at": case.dispatched_at, "signed_at": case.signed_at,
+        "handled_at": case.handled_at, "checked_at": case.checked_at,
+        "on_time": {s: getattr(case, f"{s}_on_time") for s in ("verify", "file", "dispatch", "handle", "check", "close")},
+        "allowed_actions": rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case)),
+        "timeline": [_event(e) for e in case.events.select_related("actor").order_by("seq")],
+        "attachments": [{"id": a.pk, "kind": a.kind, "content_type": a.content_type, "size": a.size,
+                         "event": a.event_id} for a in case.attachments.order_by("pk")],
+    })
+    return body
+
+
+def _event(e) -> dict:
+    return {"seq": e.seq, "action": e.action, "action_label": rules.Action(e.action).label,
+            "actor": str(e.actor) if e.actor_id else None, "actor_role": e.actor_role,
+            "from_state": e.from_state or None, "to_state": e.to_state, "pending": e.pending_to,
+            "reason": e.reason, "data": e.data, "stage": e.stage or None, "on_time": e.on_time,
+            "department": e.department_id, "at": e.created_at}

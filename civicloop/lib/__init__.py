@@ -1,0 +1,1 @@
+"""Helpers that know nothing of Django: calendar, coordinates, codes."""

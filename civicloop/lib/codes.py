@@ -1,0 +1,49 @@
+"""The codes of the trade: divisions, unit grids, categories, case references."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_DIGITS = re.compile(r"^\d+$")
+
+
+def division_level(code: str) -> str | None:
+    """county (6), street (9) or community (12) digits; None for anything else."""
+    if not _DIGITS.match(code or ""):
+        return None
+    return {6: "county", 9: "street", 12: "community"}.get(len(code))
+
+
+def street_kind(street_code: str) -> str:
+    """The 3 street digits say 街道 (000–099), 镇 (100–199) or 乡 (200–299)."""
+    n = int(street_code[6:9])
+    return "街道" if n < 100 else "镇" if n < 200 else "乡"
+
+
+def grid_code(community_code: str, serial: int) -> str:
+    if not 1 <= serial <= 999:
+        raise ValueError("grid serial must be 1..999")
+    return f"{community_code}{serial:03d}"
+
+
+def grid_code_problem(code: str, *, community_code: str = "") -> str | None:
+    """None when the 15-character unit grid id is well formed (6 county + 3 street + 3 community + 3 serial)."""
+    if not (_DIGITS.match(code or "") and len(code) == 15):
+        return "网格编码应为15位数字 / a grid code is 15 digits"
+    if code.endswith("000"):
+        return "网格序号不能为000 / the grid serial cannot be 000"
+    if community_code and not code.startswith(community_code):
+        return "网格编码须以所属社区代码开头 / a grid code starts with its community's code"
+    return None
+
+
+def category_code_problem(code: str) -> str | None:
+    """GB/T 47678.5: 5 digits = 2 major + 3 minor."""
+    if not (_DIGITS.match(code or "") and len(code) == 5):
+        return "分类代码应为5位数字 / a category code is 5 digits"
+    return None
+
+
+def case_reference(city_code: str, day: date, serial: int) -> str:
+    """Human-readable and sortable: 532503-20261122-000123."""
+    return f"{city_code}-{day:%Y%m%d}-{serial:06d}"

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from civicloop.org.roles import Role, Scope
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        PROFESSIONAL = "professional", "专业部门 professional department"
+        STREET_OFFICE = "street_office", "街道办 street office"
+        COMMUNITY = "community", "社区 community committee"
+
+    code = models.SlugField("编码 code", max_length=40, primary_key=True)
+    name = models.CharField("名称 name", max_length=60, unique=True)
+    kind = models.CharField("类型 kind", max_length=20, choices=Kind.choices)
+    division = models.ForeignKey(
+        "geo.Division", models.PROTECT, null=True, blank=True, verbose_name="辖区 division",
+        help_text="街道办、社区须填写所辖区划 / street offices and communities name their division",
+    )
+    active = models.BooleanField("启用 active", default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "部门 department"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind != self.Kind.PROFESSIONAL and not self.division_id:
+            raise ValidationError({"division": "街道办和社区须指定辖区 / a street office or community needs its division"})
+
+
+class User(AbstractUser):
+    """A staff account. Citizens sign in differently (SMS codes) and come in a later module."""
+
+    display_name = models.CharField("姓名 name", max_length=40, blank=True)
+    phone = models.CharField("手机 phone", max_length=20, blank=True)
+    role = models.CharField("角色 role", max_length=20, choices=Role.choices, blank=True)
+    scope = models.CharField("范围 scope", max_length=12, choices=Scope.choices, default=Scope.CITY)
+    scope_division = models.ForeignKey(
+        "geo.Division", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="范围区划 scope division"
+    )
+    scope_grid = models.ForeignKey(
+        "geo.Grid", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="范围网格 scope grid"
+    )
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name="部门 department"
+    )
+
+    class Meta:
+        verbose_name = "工作人员 staff"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        needs = {
+            Scope.STREET: ("scope_division", 9),
+            Scope.COMMUNITY: ("scope_division", 12),
+        }
+        if self.scope in needs:
+            field, digits = needs[self.scope]
+            if not self.scope_division_id or len(self.scope_division_id) != digits:
+                raise ValidationError({field: "请选择与范围相符的区划 / pick a division of the scope's level"})
+        if self.scope == Scope.GRID and not self.scope_grid_id:
+            raise ValidationError({"scope_grid": "请选择网格 / pick a grid"})
+        if (self.scope == Scope.DEPARTMENT or self.role == Role.HANDLER) and not self.department_id:
+            raise ValidationError({"department": "处置人员须属于部门 / a department worker needs a department"})
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A staff API token. Only its SHA-256 is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途 name", max_length=60, default="api")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField("已吊销 revoked", default=False)
+
+    class Meta:
+        verbose_name = "API 令牌 token"
+        verbose_name_plural = verbose_name
+
+    @classmethod
+    def issue(cls, user: User, name: str = "api") -> tuple["ApiToken", str]:
+        raw = "cl_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=_digest(raw), prefix=raw[:8])
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> User | None:
+        token = cls.objects.select_related("user").filter(digest=_digest(raw), revoked=False).first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user

@@ -1,0 +1,132 @@
+"""Django settings. Every key is read here, once, from the environment (.env.example lists them)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from civicloop import env
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET = "civicloop-development-only-secret-do-not-use-in-production"
+
+ENVIRONMENT = env.text("CIVICLOOP_ENV", "development")  # development | test | production
+DATA_DIR = Path(env.text("CIVICLOOP_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+SECRET_KEY = env.text("CIVICLOOP_SECRET_KEY", DEV_SECRET)
+DEBUG = env.boolean("CIVICLOOP_DEBUG", ENVIRONMENT == "development")
+ALLOWED_HOSTS = env.listing("CIVICLOOP_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+if ENVIRONMENT == "production":
+    if SECRET_KEY == DEV_SECRET or len(SECRET_KEY) < 40:
+        raise env.ConfigError("CIVICLOOP_SECRET_KEY must be set to a long random value in production")
+    if DEBUG:
+        raise env.ConfigError("CIVICLOOP_DEBUG must be off in production")
+
+# --- the city -----------------------------------------------------------------------------
+CITY_CODE = env.text("CIVICLOOP_CITY_CODE", "532503")
+CITY_NAME = env.text("CIVICLOOP_CITY_NAME", "蒙自市")
+WORK_PERIODS = env.text("CIVICLOOP_WORK_PERIODS", "08:30-12:00,14:30-18:00")
+WARN_FRACTION = env.number("CIVICLOOP_WARN_FRACTION", 0.8, low=0.05, high=0.99)
+REOPEN_WINDOW_DAYS = env.integer("CIVICLOOP_REOPEN_WINDOW_DAYS", 7, minimum=0)
+DESCRIPTION_MAX = env.integer("CIVICLOOP_DESCRIPTION_MAX", 4000, minimum=100)
+# How stale another process's cached grids/configuration may be before it re-checks the database.
+CACHE_RECHECK_SECONDS = env.number("CIVICLOOP_CACHE_RECHECK_SECONDS", 1.0, low=0.0, high=3600)
+ATTACHMENT_MAX_BYTES = env.integer("CIVICLOOP_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+NOTIFY_BACKEND = env.text("CIVICLOOP_NOTIFY_BACKEND", "console")  # console | null
+SERVE_WORKERS = env.integer("CIVICLOOP_SERVE_WORKERS", 2, minimum=1)
+
+# --- Django -------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "civicloop.core",
+    "civicloop.geo",
+    "civicloop.org",
+    "civicloop.taxonomy",
+    "civicloop.cases",
+    "civicloop.notify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "civicloop.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "civicloop.urls"
+WSGI_APPLICATION = "civicloop.wsgi.application"
+AUTH_USER_MODEL = "org.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    default_sqlite = f"sqlite:///{DATA_DIR / 'civicloop.sqlite3'}"
+    config = dj_database_url.parse(env.text("DATABASE_URL", default_sqlite), conn_max_age=60)
+    if config["ENGINE"].endswith("sqlite3"):
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
+            # BEGIN, so two writers queue (busy timeout) instead of deadlocking on upgrade.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.text("CIVICLOOP_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = DATA_DIR / "media"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "civicloop": {"handlers": ["console"], "level": env.text("CIVICLOOP_LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,86 @@
+"""Read side of the local configuration, cached per process and kept in step by a revision."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+
+from civicloop.core.revisions import RevisionCache
+from civicloop.lib.workcal import Limit, Unit, WorkCalendar
+
+REVISION = "taxonomy"
+
+# Used only when the city has not configured a stage at all (a migration seeds these as rows).
+FALLBACK_LIMITS: dict[str, Limit] = {
+    "verify": Limit(0.5, Unit.WORK_HOURS),
+    "file": Limit(0.5, Unit.WORK_HOURS),
+    "dispatch": Limit(0.5, Unit.WORK_HOURS),
+    "handle": Limit(1, Unit.WORK_DAYS),
+    "check": Limit(0.5, Unit.WORK_HOURS),
+    "close": Limit(1, Unit.WORK_HOURS),
+}
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    code: str
+    name: str
+    major_name: str
+    department_id: str | None
+    priority: int
+    active: bool
+    allow_anonymous: bool
+
+
+@dataclass
+class TaxonomyConfig:
+    categories: dict[str, CategoryInfo] = field(default_factory=dict)
+    routes: dict[tuple[str, str], str] = field(default_factory=dict)
+    limits: dict[tuple[str | None, str, str], Limit] = field(default_factory=dict)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    def limit(self, category: str | None, condition: str, stage: str) -> Limit:
+        for key in ((category, condition, stage), (category, "", stage), (None, condition, stage), (None, "", stage)):
+            if key in self.limits:
+                return self.limits[key]
+        return FALLBACK_LIMITS[stage]
+
+    def department_for(self, category: str | None, street: str | None) -> str | None:
+        """Routing: category × street rule first, then the category's default department."""
+        if category is None:
+            return None
+        routed = self.routes.get((category, street or ""))
+        if routed:
+            return routed
+        info = self.categories.get(category)
+        return info.department_id if info else None
+
+
+def _load() -> TaxonomyConfig:
+    from civicloop.taxonomy.models import CalendarDay, Category, DepartmentRoute, TimeLimit
+
+    config = TaxonomyConfig(calendar=_calendar(CalendarDay))
+    for c in Category.objects.all():
+        config.categories[c.code] = CategoryInfo(
+            c.code, c.name, c.major_name, c.department_id, c.priority, c.active, c.allow_anonymous
+        )
+    for r in DepartmentRoute.objects.all():
+        config.routes[(r.category_id, r.street_id)] = r.department_id
+    for t in TimeLimit.objects.all():
+        config.limits[(t.category_id, t.condition, t.stage)] = Limit(float(Decimal(t.amount)), Unit(t.unit))
+    return config
+
+
+def _calendar(CalendarDay) -> WorkCalendar:
+    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    return WorkCalendar(
+        periods=WorkCalendar.parse_periods(settings.WORK_PERIODS), overrides=overrides, tz=settings.TIME_ZONE
+    )
+
+
+_cache: RevisionCache[TaxonomyConfig] = RevisionCache(REVISION, _load)
+
+
+def config() -> TaxonomyConfig:
+    return _cache.get()

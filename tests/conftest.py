@@ -1,0 +1,66 @@
+"""Shared fixtures: the demo city in every test database, and named personas (conventions rule 3)."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from civicloop.org.models import ApiToken, User
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the demo city (divisions, grids, departments, staff; no history) once per database."""
+    from civicloop.demo import city
+
+    with django_db_blocker.unblock():
+        city.build_city()
+
+
+def pytest_collection_modifyitems(items):
+    # Tests that commit for real (threads, processes) flush the database afterwards, city
+    # included, so they run after everything else.
+    items.sort(key=lambda item: 1 if item.get_closest_marker("transactional") else 0)
+
+
+@pytest.fixture
+def persona(db):
+    """persona("operator_caoba") → the demo staff member."""
+    return lambda username: User.objects.get(username=username)
+
+
+class ApiClient:
+    """A staff member's view of the API, through a real token."""
+
+    def __init__(self, user: User):
+        self.user = user
+        _, raw = ApiToken.issue(user, name="test")
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/api{path}", params)
+
+    def post(self, path: str, data: dict | None = None):
+        return self.client.post(f"/api{path}", data or {}, content_type="application/json")
+
+    def act(self, reference: str, action: str, **data):
+        return self.post(f"/cases/{reference}/{action.replace('_', '-')}", data)
+
+
+@pytest.fixture
+def api(db):
+    """api("dispatcher") → an ApiClient signed in as that persona."""
+    return lambda username: ApiClient(User.objects.get(username=username))
+
+
+# Points inside the demo city (WGS-84): 文澜街道's urban core, and 草坝镇 to the south-west.
+WENLAN = (103.385, 23.367)
+CAOBA = (103.30, 23.28)
+
+
+@pytest.fixture
+def wenlan_point():
+    from civicloop.geo.index import locate
+
+    hit = locate(*WENLAN)
+    assert hit is not None and hit.street_code == "532503001", hit
+    return WENLAN
