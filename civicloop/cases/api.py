@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import FileResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from civicloop.cases import attachments, queries, services
@@ -132,7 +132,7 @@ def create_case(request, payload: CaseIn):
         self_handled=payload.self_handled, client_key=payload.client_key,
     )
     case = services.get_case(user, case.reference)
-    return (200 if before else 201), queries.detail(case, user)
+    return Status(200 if before else 201, queries.detail(case, user))
 
 
 @router.get("", response={200: CasePage, **ERRORS}, summary="案件列表 list cases")
@@ -241,6 +241,7 @@ def _register(action: str, schema: type[ActionIn]) -> None:
         return queries.detail(case, user)
 
     endpoint.__name__ = f"case_{action}"
+    endpoint.__annotations__ = {"reference": str, "payload": schema}  # resolved now, not as strings
     router.post(
         f"/{{reference}}/{action.replace('_', '-')}", response={200: CaseDetail, **ERRORS},
         summary=Action(action).label, operation_id=f"case_{action}",
@@ -265,7 +266,7 @@ class AttachmentOut(Schema):
 def upload_attachment(request, reference: str, file: File[UploadedFile], kind: Form[str] = "before"):
     case = services.get_case(request.auth, reference, for_action=True)
     item = attachments.attach(case, request.auth, file, kind=kind)
-    return 201, {"id": item.pk, "kind": item.kind, "content_type": item.content_type, "size": item.size}
+    return Status(201, {"id": item.pk, "kind": item.kind, "content_type": item.content_type, "size": item.size})
 
 
 @router.get("/{reference}/attachments/{attachment_id}", summary="下载附件 download a photo")

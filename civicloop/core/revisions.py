@@ -20,6 +20,9 @@ def bump(name: str) -> None:
     updated = Revision.objects.filter(name=name).update(value=F("value") + 1)
     if not updated:
         Revision.objects.get_or_create(name=name, defaults={"value": 1})
+    # Now, so this transaction sees its own change; and after commit, in case another thread
+    # rebuilt from the old data meanwhile.
+    _invalidate_local(name)
     transaction.on_commit(lambda: _invalidate_local(name))
 
 

@@ -10,7 +10,8 @@ from civicloop.geo.index import as_geojson
 from civicloop.geo.models import Division, Grid
 from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
-from civicloop.taxonomy.models import Category, DepartmentRoute, Priority, TimeLimit
+from civicloop.taxonomy.loading import ensure_default_limits, load_standard
+from civicloop.taxonomy.models import Category, Component, DepartmentRoute, Priority, TimeLimit
 
 DEMO_PASSWORD = "civicloop-demo"
 URBAN_STREETS = ["532503001", "532503002", "532503003", "532503004", "532503005"]
@@ -93,6 +94,9 @@ def _departments() -> None:
 
 
 def _categories() -> None:
+    if not Category.objects.exists():  # e.g. after a test flushed the migration's rows
+        load_standard(Component, Category)
+        ensure_default_limits(TimeLimit)
     for category in Category.objects.filter(is_local=False):
         category.department_id = BY_CATEGORY.get(category.code, BY_MAJOR.get(category.major_code))
         category.priority = Priority.CRITICAL if _is_manhole(category) else Priority.NORMAL

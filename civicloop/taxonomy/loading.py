@@ -5,6 +5,14 @@ import csv
 from importlib import resources
 
 STANDARD_FILE = "gbt47678_5.csv"
+DEFAULT_LIMITS = [  # (stage, amount, unit): a city-wide starting point each city edits in the admin
+    ("verify", "0.5", "WH"),
+    ("file", "0.5", "WH"),
+    ("dispatch", "0.5", "WH"),
+    ("handle", "1", "WD"),
+    ("check", "0.5", "WH"),
+    ("close", "1", "WH"),
+]
 COMPONENT, MATTER = "管理部件", "管理事项"
 
 
@@ -32,3 +40,9 @@ def load_standard(Component, Category) -> tuple[int, int]:
                       "component_id": component, "is_local": False},
         )
     return len(components), len(matters)
+
+
+def ensure_default_limits(TimeLimit) -> None:
+    for stage, amount, unit in DEFAULT_LIMITS:
+        TimeLimit.objects.get_or_create(category=None, condition="", stage=stage,
+                                        defaults={"amount": amount, "unit": unit})

@@ -1,24 +1,12 @@
 """Loads the GB/T 47678.5-2026 list (153 components, 250 matters) and city-default time limits."""
 from django.db import migrations
 
-DEFAULT_LIMITS = [  # (stage, amount, unit): a starting point each city edits in the admin
-    ("verify", "0.5", "WH"),
-    ("file", "0.5", "WH"),
-    ("dispatch", "0.5", "WH"),
-    ("handle", "1", "WD"),
-    ("check", "0.5", "WH"),
-    ("close", "1", "WH"),
-]
-
 
 def load(apps, schema_editor):
-    from civicloop.taxonomy.loading import load_standard
+    from civicloop.taxonomy.loading import ensure_default_limits, load_standard
 
     load_standard(apps.get_model("taxonomy", "Component"), apps.get_model("taxonomy", "Category"))
-    TimeLimit = apps.get_model("taxonomy", "TimeLimit")
-    for stage, amount, unit in DEFAULT_LIMITS:
-        TimeLimit.objects.get_or_create(category=None, condition="", stage=stage,
-                                        defaults={"amount": amount, "unit": unit})
+    ensure_default_limits(apps.get_model("taxonomy", "TimeLimit"))
 
 
 class Migration(migrations.Migration):
