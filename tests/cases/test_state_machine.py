@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from civicloop.cases import access, engine, rules, services
 from civicloop.cases.models import Case, CaseEvent
@@ -42,7 +42,10 @@ PERSONAS = [
 ACTIONS = [a for a in Action.values if a != Action.REPORT]
 CATEGORIES = ["06010", "01001"]  # 暴露垃圾 (4 working hours, 环卫站), 供水井盖 (2 natural hours, 水务局)
 DEPARTMENTS = [None, "hwz", "swj", "cgj", "jd-532503001"]
-MAX_CASES = 4
+MAX_CASES = 3
+# How much more often the biased pick takes an action (per admitted persona): detours and dead ends less.
+WEIGHTS = {Action.REQUEST_VOID: 1, Action.NOT_FILE: 1, Action.MERGE: 1, Action.SUPERVISE: 1, Action.UNSUPERVISE: 1,
+           Action.APPROVE_VOID: 2, Action.DENY_VOID: 2, Action.REQUEST_RETURN: 2, Action.REASSIGN: 2}
 
 # What the runs did, over all examples of the test (checked at its end).
 SUCCEEDED: Counter = Counter()
@@ -173,40 +176,41 @@ class CaseMachine(RuleBasedStateMachine):
     def first_case(self, how, category, phone):
         self._report(how, category, phone)
 
-    @precondition(lambda self: len(self.pks) < MAX_CASES)
-    @rule(**REPORTS)
-    def another_case(self, how, category, phone):
-        self._report(how, category, phone)
-
-    @rule(days=st.integers(1, 9))
-    def time_passes(self, days):
-        self.now += timedelta(days=days)
-
     # ------------------------------------------------------------------------ acting
 
+    @rule(data=st.data())
+    def step(self, data):
+        """Mostly someone acts on a case; now and then a new report comes in, or days go by."""
+        what = data.draw(st.sampled_from(["act"] * 17 + ["report", "wait", "act"]), label="what")
+        if what == "report" and len(self.pks) < MAX_CASES:
+            self._report(**{name: data.draw(strategy, label=name) for name, strategy in self.REPORTS.items()})
+        elif what == "wait":
+            self.now += timedelta(days=data.draw(st.integers(1, 9), label="days"))
+        else:
+            self._act(data)
+
     def _candidates(self, case: Case) -> list[tuple[str, str]]:
-        """(persona, action) pairs the rules and the scope admit now."""
+        """(persona, action) pairs the rules and the scope admit now; progress weighs more than detours."""
         pairs = []
         for name in PERSONAS:
             user = self.users[name]
             if user.role == Role.ADMIN or not access.can_see(user, case):
                 continue
             for action in rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case)):
-                pairs.append((name, action))
+                pairs += [(name, action)] * WEIGHTS.get(action, 4)
         return pairs
 
-    @rule(data=st.data())
-    def act(self, data):
+    def _act(self, data):
         case = Case.objects.get(pk=data.draw(st.sampled_from(self.pks), label="case"))
         pairs = self._candidates(case)
-        if pairs and data.draw(st.integers(0, 9), label="bias") < 7:
+        if pairs and data.draw(st.sampled_from(range(10)), label="bias") < 7:
             name, action = data.draw(st.sampled_from(pairs), label="allowed")
         else:
             name = data.draw(st.sampled_from(PERSONAS), label="persona")
             action = data.draw(st.sampled_from(ACTIONS), label="action")
         refs = list(Case.objects.filter(pk__in=self.pks).order_by("pk").values_list("reference", flat=True))
         params = data.draw(params_for(action, refs), label="params")
-        stale = data.draw(st.integers(0, 19), label="stale") == 0
+        stale = data.draw(st.sampled_from(range(20)), label="stale") == 19
         self.now += timedelta(minutes=data.draw(st.sampled_from([0, 1, 10, 30, 60, 120, 240, 600]), label="wait"))
         self._call(case, self.users[name], action, params, stale)
 
