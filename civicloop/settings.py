@@ -96,6 +96,9 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # A file, not memory, for tests: a live server's threads then get their own connections
+        # and transactions, as in production (pytest-xdist adds a suffix per worker).
+        config["TEST"] = {"NAME": str(DATA_DIR / "test_civicloop.sqlite3")}
     return config
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from civicloop.cases import services
 from civicloop.cases.models import Case
@@ -25,8 +25,7 @@ def city(django_db_blocker):
 
 
 def test_two_dispatchers_at_once_one_wins_one_gets_409(city):
-    if connection.vendor != "postgresql":
-        pytest.skip("real row-level concurrency is tested on PostgreSQL")
+    """On PostgreSQL the row lock orders the two updates; on SQLite the IMMEDIATE write lock does."""
     operator = User.objects.get(username="operator")
     case = services.report_case(actor=operator, channel="inspector", lon=WENLAN[0], lat=WENLAN[1],
                                 description="井盖破损", category="01002")

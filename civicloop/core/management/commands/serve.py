@@ -6,6 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def gunicorn_argv(bind: str, workers: int) -> list[str]:
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    return [gunicorn, "civicloop.wsgi:application", "--bind", bind, "--workers", str(workers),
+            "--access-logfile", "-", "--graceful-timeout", "20", "--timeout", "60"]
+
+
 class Command(BaseCommand):
     help = "生产服务器（gunicorn，多进程）/ production server (gunicorn, several workers)"
 
@@ -15,9 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, workers, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        argv = [gunicorn, "civicloop.wsgi:application", "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-", "--graceful-timeout", "20", "--timeout", "60"]
+        argv = gunicorn_argv(bind, workers)
         self.stdout.write(f"serving on http://{bind} with {workers} workers")
         sys.stdout.flush()
-        os.execv(gunicorn, argv)
+        os.execv(argv[0], argv)  # gunicorn takes over this process: signals reach it directly
