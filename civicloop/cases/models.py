@@ -47,19 +47,19 @@ class Case(models.Model):
     lon = models.FloatField("经度 longitude (WGS-84)")
     lat = models.FloatField("纬度 latitude (WGS-84)")
     address = models.CharField("地址 address", max_length=200, blank=True)
-    grid = models.ForeignKey("geo.Grid", models.PROTECT, related_name="cases", verbose_name="网格 grid")
-    community = models.ForeignKey("geo.Division", models.PROTECT, related_name="+", verbose_name="社区 community")
-    street = models.ForeignKey("geo.Division", models.PROTECT, related_name="+", verbose_name="街道 street")
+    grid = models.ForeignKey("geo.Grid", models.PROTECT, db_index=False, related_name="cases", verbose_name="网格 grid")
+    community = models.ForeignKey("geo.Division", models.PROTECT, db_index=False, related_name="+", verbose_name="社区 community")
+    street = models.ForeignKey("geo.Division", models.PROTECT, db_index=False, related_name="+", verbose_name="街道 street")
 
     category = models.ForeignKey(
-        "taxonomy.Category", models.PROTECT, null=True, blank=True, related_name="cases", verbose_name="事项 category"
+        "taxonomy.Category", models.PROTECT, db_index=False, null=True, blank=True, related_name="cases", verbose_name="事项 category"
     )
     condition = models.CharField("立案条件 condition", max_length=60, blank=True)
     description = models.TextField("描述 description")
     priority = models.PositiveSmallIntegerField("优先级 priority", choices=Priority.choices, default=Priority.NORMAL)
 
     department = models.ForeignKey(
-        "org.Department", models.PROTECT, null=True, blank=True, related_name="cases", verbose_name="责任部门 department"
+        "org.Department", models.PROTECT, db_index=False, null=True, blank=True, related_name="cases", verbose_name="责任部门 department"
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="assigned_cases",
@@ -116,10 +116,13 @@ class Case(models.Model):
             models.Index(fields=["kind", "-reported_at", "-id"], name="case_kind_recent"),
             models.Index(fields=["-reported_at", "-id"], name="case_recent"),
             models.Index(fields=["state", "-reported_at", "-id"], name="case_state_recent"),
-            models.Index(fields=["street", "kind", "-reported_at", "-id"], name="case_street_recent"),
+            # Scoped users list "my area, newest first"; with and without the open/closed kind.
+            models.Index(fields=["street", "-reported_at", "-id"], name="case_street_recent"),
+            models.Index(fields=["street", "kind", "-reported_at", "-id"], name="case_street_kind_recent"),
             models.Index(fields=["community", "-reported_at", "-id"], name="case_community_recent"),
             models.Index(fields=["grid", "-reported_at", "-id"], name="case_grid_recent"),
-            models.Index(fields=["department", "kind", "-reported_at", "-id"], name="case_dept_recent"),
+            models.Index(fields=["department", "-reported_at", "-id"], name="case_dept_recent"),
+            models.Index(fields=["department", "kind", "-reported_at", "-id"], name="case_dept_kind_recent"),
             models.Index(fields=["category", "-reported_at", "-id"], name="case_category_recent"),
             models.Index(fields=["kind", "stage_deadline"], name="case_kind_deadline"),
             models.Index(fields=["kind", "stage_warn_at"], name="case_kind_warn"),
