@@ -111,12 +111,21 @@ class Database:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def load() -> str:
+    """The 1/5/15-minute load average: on a 2-core box anything above ~1 means we shared the CPUs."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def machine(db_label: str = "") -> str:
     parts = [
         f"python {platform.python_version()}",
         f"cpus {os.cpu_count()}",
         f"cpu {cpu_model()}",
         f"ram {ram_gib():.0f} GiB",
+        f"loadavg {load()}",
     ]
     if db_label:
         parts.insert(0, f"db {db_label}")
@@ -151,3 +160,13 @@ def header(title: str, db_label: str = "") -> None:
 def verdict(value: float, target: float, *, higher_is_better: bool) -> str:
     met = value >= target if higher_is_better else value <= target
     return "MET" if met else "NOT MET"
+
+
+def emit(result: dict) -> dict:
+    """run_all.py passes BENCH_JSON=<file>: the figures go there too, for its summary table."""
+    import json
+
+    target = os.environ.get("BENCH_JSON")
+    if target:
+        Path(target).write_text(json.dumps(result, default=str, ensure_ascii=False, indent=1))
+    return result

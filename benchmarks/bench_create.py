@@ -102,7 +102,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the timed loop instead")
     args = parser.parse_args(argv)
-    return run(args.db, args.n, args.warmup, profile=args.profile)
+    return _common.emit(run(args.db, args.n, args.warmup, profile=args.profile))
 
 
 if __name__ == "__main__":

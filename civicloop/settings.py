@@ -99,6 +99,10 @@ def _database() -> dict:
         # A file, not memory, for tests: a live server's threads then get their own connections
         # and transactions, as in production (pytest-xdist adds a suffix per worker).
         config["TEST"] = {"NAME": str(DATA_DIR / "test_civicloop.sqlite3")}
+    elif config["ENGINE"].endswith("postgresql"):
+        # Server-side binding lets psycopg prepare statements it sees repeatedly (case intake's
+        # wide INSERT) instead of parsing them on every call.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = env.boolean("CIVICLOOP_PG_SERVER_BINDING", True)
     return config
 
 

@@ -30,13 +30,13 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(models.Model):
-    reference = models.CharField("案件编号 reference", max_length=24, unique=True)
+    reference = models.CharField("案件编号 reference", max_length=24)
     channel = models.CharField("来源 channel", max_length=16, choices=Channel.choices)
     state = models.CharField("状态 state", max_length=16, choices=State.choices)
     kind = models.CharField("状态类别 kind", max_length=8, choices=Kind.choices)
     pending = models.CharField("待审批 pending", max_length=8, choices=Pending.choices, blank=True, default="")
     pending_data = models.JSONField("申请内容 request", default=dict, blank=True)
-    client_key = models.CharField("客户端幂等键 client key", max_length=64, null=True, blank=True, unique=True)
+    client_key = models.CharField("客户端幂等键 client key", max_length=64, null=True, blank=True)
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="reported_cases"
@@ -112,6 +112,11 @@ class Case(models.Model):
     class Meta:
         verbose_name = "案件 case"
         verbose_name_plural = verbose_name
+        # Constraints rather than unique=True: PostgreSQL then builds no extra LIKE-pattern index.
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
+            models.UniqueConstraint(fields=["client_key"], name="case_client_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["kind", "-reported_at", "-id"], name="case_kind_recent"),
             models.Index(fields=["-reported_at", "-id"], name="case_recent"),

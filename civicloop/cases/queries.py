@@ -65,13 +65,15 @@ def filtered(user, f: CaseFilter) -> QuerySet:
 def _light(qs: QuerySet, light: str | None) -> QuerySet:
     if not light:
         return qs
+    # Only a running clock has a deadline (closed, void and paused cases have none), so the
+    # deadline columns alone select open cases; adding kind misleads PostgreSQL's estimates.
     now = timezone.now()
     if light == "red":
-        return qs.filter(kind=Kind.OPEN, stage_deadline__lt=now)
+        return qs.filter(stage_deadline__lt=now)
     if light == "yellow":
-        return qs.filter(kind=Kind.OPEN, stage_warn_at__lte=now, stage_deadline__gte=now)
+        return qs.filter(stage_warn_at__lte=now, stage_deadline__gte=now)
     if light == "green":
-        return qs.filter(kind=Kind.OPEN, stage_warn_at__gt=now)
+        return qs.filter(stage_warn_at__gt=now)
     raise InvalidInput.field("light", "light 须为 green/yellow/red / unknown light")
 
 
@@ -92,7 +94,9 @@ def page(qs: QuerySet, *, cursor: str | None, limit: int) -> tuple[list[Case], s
         raise InvalidInput.field("limit", f"每页 1–{MAX_PAGE} 条 / limit must be 1..{MAX_PAGE}")
     if cursor:
         at, pk = _decode(cursor)
-        qs = qs.filter(Q(reported_at__lt=at) | Q(reported_at=at, id__lt=pk))
+        # The redundant `reported_at <= at` bound lets both databases use the index as a range;
+        # the OR alone makes them scan from the newest row.
+        qs = qs.filter(Q(reported_at__lte=at), Q(reported_at__lt=at) | Q(reported_at=at, id__lt=pk))
     rows = list(qs.select_related("category", "department").order_by("-reported_at", "-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from civicloop.cases import access, engine, rules
 from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action, Kind, State
-from civicloop.core import context
+from civicloop.core import bulk, context
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.geo.index import locate
 from civicloop.lib import codes, coords
@@ -158,9 +158,9 @@ def report_fields(*, actor, channel, lon, lat, crs, description, category, addre
 def _create(actor, fields: dict, now: datetime) -> Case:
     with transaction.atomic():
         case, event = new_case(actor, fields, now, reference=_next_reference(now))
-        case.save(force_insert=True)
+        bulk.insert_one(case)
         event.case = case
-        event.save(force_insert=True)
+        bulk.insert_one(event)
     return case
 
 

@@ -23,18 +23,46 @@ def _adapter(field):
     return None
 
 
+_compiled: dict[tuple, tuple[str, list]] = {}
+
+
+def _statement(model, *, with_pk: bool) -> tuple[str, list]:
+    """The INSERT for a model and the per-column adapters, built once per model and database."""
+    key = (model, connection.vendor, with_pk)
+    if key not in _compiled:
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+        if not with_pk:
+            sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+        _compiled[key] = (sql, [(f.attname, _adapter(f)) for f in fields])
+    return _compiled[key]
+
+
+def _row(obj, adapters) -> tuple:
+    return tuple(a(getattr(obj, name)) if a else getattr(obj, name) for name, a in adapters)
+
+
 def insert(model, objects: list, *, batch: int = 5000) -> None:
     if not objects:
         return
-    fields = [f for f in model._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    adapters = [(f.attname, _adapter(f)) for f in fields]
-    rows = [tuple(a(getattr(o, name)) if a else getattr(o, name) for name, a in adapters) for o in objects]
+    sql, adapters = _statement(model, with_pk=True)
+    rows = [_row(o, adapters) for o in objects]
     with connection.cursor() as cursor:
         for i in range(0, len(rows), batch):
             cursor.executemany(sql, rows[i:i + batch])
+
+
+def insert_one(obj) -> None:
+    """Insert one new row and set its pk: the hot path of case intake, without the ORM's
+    per-call SQL compilation (half the cost of a report). Sends no signals; saves no relations."""
+    sql, adapters = _statement(type(obj), with_pk=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _row(obj, adapters))
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
 
 
 def reserve_ids(model, count: int) -> int:

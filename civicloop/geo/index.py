@@ -43,7 +43,7 @@ class GridIndex:
         if len(hits) == 0:
             return None
         # A point on a shared edge touches two grids; the lower code wins so the answer is stable.
-        i = min(hits, key=lambda k: self._codes[k])
+        i = int(hits[0]) if len(hits) == 1 else min(hits.tolist(), key=self._codes.__getitem__)
         community = self._communities[i]
         return GridHit(self._codes[i], community, community[:9])
 
