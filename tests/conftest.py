@@ -1,10 +1,20 @@
 """Shared fixtures: the demo city in every test database, and named personas (conventions rule 3)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from civicloop.org.models import ApiToken, User
+
+
+# CI explores the same examples on every run, so a landing never depends on luck; developers'
+# runs explore new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

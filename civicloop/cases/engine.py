@@ -67,7 +67,8 @@ def plan(
     changes: dict | None = None, data: dict | None = None, extension: Limit | None = None,
 ) -> Plan:
     """Decide one transition. `changes` are fields the action sets (category, department …)."""
-    state, pending = rules.decide(action, case.state, case.pending, actor_of(user, case), passed=passed)
+    state, pending = rules.decide(action, case.state, case.pending, actor_of(user, case), passed=passed,
+                                  dispatched=case.department_id is not None)
     fields = dict(changes or {})
     category = fields.get("category_id", case.category_id)
     condition = fields.get("condition", case.condition)

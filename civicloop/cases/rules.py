@@ -196,7 +196,9 @@ def allowed_actions(state: str, pending: str, actor: Actor) -> list[str]:
     return [a for a in RULES if is_allowed(a, state, pending, actor)]
 
 
-def decide(action: str, state: str, pending: str, actor: Actor, *, passed: bool = True) -> tuple[str, str]:
+def decide(
+    action: str, state: str, pending: str, actor: Actor, *, passed: bool = True, dispatched: bool = True
+) -> tuple[str, str]:
     """The (state, pending) after the action, or NotAllowed naming what is allowed now."""
     if action not in RULES:
         raise NotAllowed(f"未知操作 / unknown action: {action}", allowed_actions(state, pending, actor))
@@ -210,6 +212,8 @@ def decide(action: str, state: str, pending: str, actor: Actor, *, passed: bool 
     target = rule.target or state
     if action == Action.CHECK and not passed:
         target = State.IN_PROGRESS  # 返工: back to the unit
+    if action == Action.REOPEN and not dispatched:
+        target = State.FILED  # a self-handled case has no unit yet: the dispatcher sends it
     if rule.opens:
         return target, rule.opens
     if rule.needs:

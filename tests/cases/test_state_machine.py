@@ -43,9 +43,19 @@ ACTIONS = [a for a in Action.values if a != Action.REPORT]
 CATEGORIES = ["06010", "01001"]  # 暴露垃圾 (4 working hours, 环卫站), 供水井盖 (2 natural hours, 水务局)
 DEPARTMENTS = [None, "hwz", "swj", "cgj", "jd-532503001"]
 MAX_CASES = 3
-# How much more often the biased pick takes an action (per admitted persona): detours and dead ends less.
-WEIGHTS = {Action.REQUEST_VOID: 1, Action.NOT_FILE: 1, Action.MERGE: 1, Action.SUPERVISE: 1, Action.UNSUPERVISE: 1,
-           Action.APPROVE_VOID: 2, Action.DENY_VOID: 2, Action.REQUEST_RETURN: 2, Action.REASSIGN: 2}
+# How often the biased pick takes an action (per admitted persona): the main line and the requests and their
+# answers most, dead ends and flags least. What the example has not done yet counts NOVELTY times more, except
+# the dead ends, so that every example goes far and wide.
+WEIGHTS = {
+    Action.FILE: 12, Action.DISPATCH: 12, Action.SIGN: 12, Action.HANDLE: 10, Action.CHECK: 12, Action.CLOSE: 12,
+    Action.REQUEST_VERIFICATION: 4, Action.VERIFY_REPORT: 8, Action.REOPEN: 8, Action.RESUME: 8,
+    Action.REQUEST_RETURN: 6, Action.REQUEST_EXTENSION: 6, Action.REQUEST_SUSPENSION: 8, Action.REASSIGN: 3,
+    Action.APPROVE_RETURN: 8, Action.APPROVE_EXTENSION: 8, Action.APPROVE_SUSPENSION: 8, Action.APPROVE_VOID: 4,
+    Action.DENY_RETURN: 6, Action.DENY_EXTENSION: 6, Action.DENY_SUSPENSION: 6, Action.DENY_VOID: 6,
+    Action.REQUEST_VOID: 1, Action.NOT_FILE: 1, Action.MERGE: 2, Action.SUPERVISE: 1, Action.UNSUPERVISE: 1,
+}
+DEAD_ENDS = frozenset({Action.REQUEST_VOID, Action.NOT_FILE, Action.MERGE, Action.APPROVE_VOID})
+NOVELTY = 4
 
 # What the runs did, over all examples of the test (checked at its end).
 SUCCEEDED: Counter = Counter()
@@ -53,42 +63,45 @@ FAILED: Counter = Counter()
 SEEN: Counter = Counter()
 
 
+_NOTE = st.sampled_from(["", "现场已确认"])
+_REASON = st.just("情况说明")
+PARAMS = {  # valid-looking input for each action (some of it deliberately wrong for the case at hand)
+    Action.REQUEST_VERIFICATION: st.fixed_dictionaries({"note": _NOTE}),
+    Action.VERIFY_REPORT: st.fixed_dictionaries({"real": st.booleans(), "note": _NOTE}),
+    Action.FILE: st.fixed_dictionaries({
+        "category": st.sampled_from([None, *CATEGORIES]), "condition": st.sampled_from(["", "成堆、成片"])}),
+    Action.NOT_FILE: st.fixed_dictionaries({"reason": _REASON}),
+    Action.DISPATCH: st.fixed_dictionaries({"department": st.sampled_from(DEPARTMENTS)}),
+    Action.SIGN: st.just({}),
+    Action.HANDLE: st.fixed_dictionaries({"note": st.just("已清理完毕")}),
+    Action.CHECK: st.fixed_dictionaries({"passed": st.sampled_from([True, False, True]), "note": st.just("复查意见")}),
+    Action.CLOSE: st.fixed_dictionaries({"note": _NOTE}),
+    Action.REQUEST_VOID: st.fixed_dictionaries({"reason": _REASON}),
+    Action.APPROVE_VOID: st.fixed_dictionaries({"reason": _NOTE}),
+    Action.DENY_VOID: st.fixed_dictionaries({"reason": _REASON}),
+    Action.REQUEST_RETURN: st.fixed_dictionaries({"reason": _REASON}),
+    Action.APPROVE_RETURN: st.fixed_dictionaries({"reason": _NOTE}),
+    Action.DENY_RETURN: st.fixed_dictionaries({"reason": _REASON}),
+    Action.REQUEST_EXTENSION: st.fixed_dictionaries({
+        "amount": st.sampled_from([1, 0.5, 2]), "unit": st.sampled_from(["WD", "WD", "WH", None, "NH"]),
+        "reason": _REASON}),
+    Action.APPROVE_EXTENSION: st.fixed_dictionaries({"amount": st.sampled_from([None, None, 1])}),
+    Action.DENY_EXTENSION: st.fixed_dictionaries({"reason": _REASON}),
+    Action.REQUEST_SUSPENSION: st.fixed_dictionaries({"reason": _REASON}),
+    Action.APPROVE_SUSPENSION: st.fixed_dictionaries({"reason": _NOTE}),
+    Action.DENY_SUSPENSION: st.fixed_dictionaries({"reason": _REASON}),
+    Action.RESUME: st.fixed_dictionaries({"note": _NOTE}),
+    Action.SUPERVISE: st.fixed_dictionaries({"reason": _REASON}),
+    Action.UNSUPERVISE: st.fixed_dictionaries({"reason": _NOTE}),
+    Action.REOPEN: st.fixed_dictionaries({"reason": _REASON}),
+    Action.REASSIGN: st.fixed_dictionaries({"department": st.sampled_from(["cgj", "hwz", "swj"]), "reason": _REASON}),
+}
+
+
 def params_for(action: str, refs: list[str]):
-    """Valid-looking input for each action (some of it deliberately wrong for the case at hand)."""
-    note = st.sampled_from(["", "现场已确认"])
-    reason = st.just("情况说明")
-    return {
-        Action.REQUEST_VERIFICATION: st.fixed_dictionaries({"note": note}),
-        Action.VERIFY_REPORT: st.fixed_dictionaries({"real": st.booleans(), "note": note}),
-        Action.FILE: st.fixed_dictionaries({
-            "category": st.sampled_from([None, *CATEGORIES]), "condition": st.sampled_from(["", "成堆、成片"])}),
-        Action.NOT_FILE: st.fixed_dictionaries({"reason": reason}),
-        Action.DISPATCH: st.fixed_dictionaries({"department": st.sampled_from(DEPARTMENTS)}),
-        Action.SIGN: st.just({}),
-        Action.HANDLE: st.fixed_dictionaries({"note": st.just("已清理完毕")}),
-        Action.CHECK: st.fixed_dictionaries({"passed": st.booleans(), "note": st.just("复查意见")}),
-        Action.CLOSE: st.fixed_dictionaries({"note": note}),
-        Action.REQUEST_VOID: st.fixed_dictionaries({"reason": reason}),
-        Action.APPROVE_VOID: st.fixed_dictionaries({"reason": note}),
-        Action.DENY_VOID: st.fixed_dictionaries({"reason": reason}),
-        Action.REQUEST_RETURN: st.fixed_dictionaries({"reason": reason}),
-        Action.APPROVE_RETURN: st.fixed_dictionaries({"reason": note}),
-        Action.DENY_RETURN: st.fixed_dictionaries({"reason": reason}),
-        Action.REQUEST_EXTENSION: st.fixed_dictionaries({
-            "amount": st.sampled_from([1, 0.5, 2]), "unit": st.sampled_from(["WD", "WD", "WH", None, "NH"]),
-            "reason": reason}),
-        Action.APPROVE_EXTENSION: st.fixed_dictionaries({"amount": st.sampled_from([None, None, 1])}),
-        Action.DENY_EXTENSION: st.fixed_dictionaries({"reason": reason}),
-        Action.REQUEST_SUSPENSION: st.fixed_dictionaries({"reason": reason}),
-        Action.APPROVE_SUSPENSION: st.fixed_dictionaries({"reason": note}),
-        Action.DENY_SUSPENSION: st.fixed_dictionaries({"reason": reason}),
-        Action.RESUME: st.fixed_dictionaries({"note": note}),
-        Action.SUPERVISE: st.fixed_dictionaries({"reason": reason}),
-        Action.UNSUPERVISE: st.fixed_dictionaries({"reason": note}),
-        Action.REOPEN: st.fixed_dictionaries({"reason": reason}),
-        Action.MERGE: st.fixed_dictionaries({"into": st.sampled_from(refs), "reason": note}),
-        Action.REASSIGN: st.fixed_dictionaries({"department": st.sampled_from(["cgj", "hwz", "swj"]), "reason": reason}),
-    }[action]
+    if action == Action.MERGE:  # into one of the machine's cases (itself included, which must be refused)
+        return st.fixed_dictionaries({"into": st.sampled_from(refs), "reason": _NOTE})
+    return PARAMS[action]
 
 
 def snapshot(case: Case) -> dict:
@@ -143,6 +156,7 @@ class CaseMachine(RuleBasedStateMachine):
         self._atomic.__enter__()
         self.now = START
         self.pks: list[int] = []
+        self.done: set[str] = set()  # actions that succeeded in this example
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -176,40 +190,52 @@ class CaseMachine(RuleBasedStateMachine):
     def first_case(self, how, category, phone):
         self._report(how, category, phone)
 
+    @initialize(**REPORTS)
+    def second_case(self, how, category, phone):
+        self._report(how, category, phone)  # two from the start, so that 合并 has a target
+
     # ------------------------------------------------------------------------ acting
 
     @rule(data=st.data())
     def step(self, data):
         """Mostly someone acts on a case; now and then a new report comes in, or days go by."""
         what = data.draw(st.sampled_from(["act"] * 17 + ["report", "wait", "act"]), label="what")
-        if what == "report" and len(self.pks) < MAX_CASES:
+        cases = list(Case.objects.filter(pk__in=self.pks).order_by("pk").values_list("pk", "reference", "kind"))
+        live = [pk for pk, _, kind in cases if kind == Kind.OPEN]
+        if (what == "report" or not live) and len(self.pks) < MAX_CASES:
             self._report(**{name: data.draw(strategy, label=name) for name, strategy in self.REPORTS.items()})
         elif what == "wait":
             self.now += timedelta(days=data.draw(st.integers(1, 9), label="days"))
         else:
-            self._act(data)
+            # mostly a case that is still open: closed and void ones have little left to try
+            pool = live if live and data.draw(st.sampled_from(range(10)), label="live") < 8 else self.pks
+            case = Case.objects.get(pk=data.draw(st.sampled_from(pool), label="case"))
+            self._act(data, case, [ref for _, ref, _ in cases])
+        SEEN["steps"] += 1
 
     def _candidates(self, case: Case) -> list[tuple[str, str]]:
-        """(persona, action) pairs the rules and the scope admit now; progress weighs more than detours."""
+        """(persona, action) pairs the rules and the scope admit now, repeated by their weight."""
         pairs = []
         for name in PERSONAS:
             user = self.users[name]
             if user.role == Role.ADMIN or not access.can_see(user, case):
                 continue
             for action in rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case)):
-                pairs += [(name, action)] * WEIGHTS.get(action, 4)
+                boost = 1 if action in self.done or action in DEAD_ENDS else NOVELTY
+                pairs += [(name, action)] * (WEIGHTS[action] * boost)
         return pairs
 
-    def _act(self, data):
-        case = Case.objects.get(pk=data.draw(st.sampled_from(self.pks), label="case"))
+    def _act(self, data, case: Case, refs: list[str]):
         pairs = self._candidates(case)
         if pairs and data.draw(st.sampled_from(range(10)), label="bias") < 7:
             name, action = data.draw(st.sampled_from(pairs), label="allowed")
         else:
             name = data.draw(st.sampled_from(PERSONAS), label="persona")
             action = data.draw(st.sampled_from(ACTIONS), label="action")
-        refs = list(Case.objects.filter(pk__in=self.pks).order_by("pk").values_list("reference", flat=True))
         params = data.draw(params_for(action, refs), label="params")
+        if action == Action.CHECK and "check:rework" not in self.done:
+            # 50/50 until this example has seen a 返工, then mostly passing
+            params = {**params, "passed": data.draw(st.sampled_from([False, True]), label="passed")}
         stale = data.draw(st.sampled_from(range(20)), label="stale") == 19
         self.now += timedelta(minutes=data.draw(st.sampled_from([0, 1, 10, 30, 60, 120, 240, 600]), label="wait"))
         self._call(case, self.users[name], action, params, stale)
@@ -242,7 +268,9 @@ class CaseMachine(RuleBasedStateMachine):
         assert snapshot(after) == snapshot(returned), "the returned case differs from the saved one"
         self._check_success(before, after, user, action, params, now, events, deliveries)
         SUCCEEDED[action] += 1
+        self.done.add(action)
         if action == Action.CHECK:
+            self.done.add("check:" + ("passed" if params["passed"] else "rework"))
             SUCCEEDED["check:" + ("passed" if params["passed"] else "rework")] += 1
 
     def _check_success(self, before, after, user, action, params, now, events, deliveries):
@@ -255,7 +283,7 @@ class CaseMachine(RuleBasedStateMachine):
         state, pending = rules.decide(action, before["state"], before["pending"],
                                       rules.Actor(user.role, bool(before["department_id"])
                                                   and user.department_id == before["department_id"]),
-                                      passed=passed)
+                                      passed=passed, dispatched=before["department_id"] is not None)
         assert (after.state, after.pending) == (state, pending)
         assert (event.action, event.actor_id, event.actor_role) == (action, user.pk, user.role)
         assert (event.from_state, event.to_state, event.pending_from, event.pending_to) == (
@@ -310,9 +338,15 @@ class CaseMachine(RuleBasedStateMachine):
         if action == Action.APPROVE_EXTENSION:
             assert after.stage == before["stage"]
             assert after.stage_limit_seconds > before["stage_limit_seconds"]
-            assert after.stage_deadline > before["stage_deadline"]
-        if rework:
-            assert after.stage == "handle" and after.stage_consumed == 0 and after.stage_run_from == now
+            assert after.stage_consumed == before["stage_consumed"] and after.stage_run_from == before["stage_run_from"]
+            left = after.stage_limit_seconds - after.stage_consumed
+            assert after.stage_deadline == cal.advance(
+                after.stage_run_from, max(0.0, left), working=after.stage_working)
+            if left > 0:  # the deadline moves, unless the clock was so late that even the extension is used up
+                assert after.stage_deadline > before["stage_deadline"]
+        if rework:  # back to the unit's handling, or to dispatch when it never had a unit
+            assert after.stage == STAGE_OF[state] and after.stage_consumed == 0 and after.stage_run_from == now
+            assert after.stage == ("handle" if before["department_id"] else "dispatch")
             assert after.closed_at is None
         completes = rules.COMPLETES.get(action)
         if completes and before["stage"] == completes:
@@ -334,8 +368,13 @@ class CaseMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_case_is_consistent(self):
-        for case in Case.objects.filter(pk__in=self.pks):
-            events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
+        logs: dict[int, list[CaseEvent]] = {pk: [] for pk in self.pks}
+        for event in CaseEvent.objects.filter(case_id__in=self.pks).order_by("case_id", "seq"):
+            logs[event.case_id].append(event)
+        cases = list(Case.objects.filter(pk__in=self.pks))
+        assert len(cases) == len(self.pks)
+        for case in cases:
+            events = logs[case.pk]
             # a state the workflow defines, of its kind
             assert case.state in State.values and case.pending in Pending.values
             assert case.kind == KIND_OF[case.state]
@@ -369,10 +408,9 @@ class CaseMachine(RuleBasedStateMachine):
                 assert case.stage_run_from <= self.now
             # who holds the case
             if case.state in (State.DISPATCHED, State.IN_PROGRESS, State.HANDLED, State.CHECKED):
-                if case.department_id is None:
-                    # Only a reopened self-handled case gets here (see the report): no unit holds it.
-                    assert case.self_handled and any(e.action == Action.REOPEN for e in events)
-                    SEEN["in_hand_without_department"] += 1
+                # Once in a unit's hands a case always has a unit (a reopened self-handled case goes
+                # to the dispatcher first).
+                assert case.department_id is not None
             if case.state == State.IN_PROGRESS and case.department_id:
                 assert case.signed_at is not None or case.rework_count > 0
             if case.duplicate_of_id:
@@ -388,14 +426,15 @@ def before_case(before: dict) -> Case:
     return case
 
 
-REQUIRED_SUCCESSES = {
-    Action.REQUEST_VERIFICATION, Action.VERIFY_REPORT, Action.FILE, Action.NOT_FILE, Action.DISPATCH, Action.SIGN,
-    Action.HANDLE, Action.CLOSE, Action.APPROVE_VOID, Action.DENY_VOID, Action.APPROVE_RETURN, Action.DENY_RETURN,
-    Action.APPROVE_EXTENSION, Action.DENY_EXTENSION, Action.APPROVE_SUSPENSION, Action.DENY_SUSPENSION,
-    Action.RESUME, Action.SUPERVISE, Action.UNSUPERVISE, Action.REOPEN, Action.MERGE, Action.REASSIGN,
-    "check:passed", "check:rework",
-}
+# Every action must have succeeded at least once in the test (and 核查 both ways), and every kind of refusal
+# must have been seen: otherwise the runs did not go deep enough to mean much.
+REQUIRED_SUCCESSES = set(ACTIONS) | {"check:passed", "check:rework"}
 REQUIRED_FAILURES = {"NotFound", "Forbidden", "Conflict", "ActionNotAllowed", "InvalidInput"}
+MACHINE_SETTINGS = settings(
+    max_examples=40, stateful_step_count=40, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+EXTRA_ROUNDS = 2  # rare: when a round happened not to reach some action, explore again with fresh examples
 
 
 @pytest.mark.django_db
@@ -404,12 +443,15 @@ def test_random_action_sequences_keep_every_case_consistent():
     assert set(CaseMachine.users) == set(PERSONAS)
     for counter in (SUCCEEDED, FAILED, SEEN):
         counter.clear()
-    run_state_machine_as_test(CaseMachine, settings=settings(
-        max_examples=40, stateful_step_count=40, deadline=None, database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
-    ))
+    for _ in range(1 + EXTRA_ROUNDS):
+        run_state_machine_as_test(CaseMachine, settings=MACHINE_SETTINGS)
+        SEEN["rounds"] += 1
+        missing = (REQUIRED_SUCCESSES - set(SUCCEEDED)) | (REQUIRED_FAILURES - set(FAILED))
+        if not missing:
+            break
+        print(f"\nround {SEEN['rounds']} did not reach {sorted(missing)}; exploring further")
     print("\nsucceeded:", dict(SUCCEEDED.most_common()), "\nfailed:", dict(FAILED), "\nseen:", dict(SEEN))
     missing = REQUIRED_SUCCESSES - set(SUCCEEDED)
     assert not missing, f"the runs never got to {sorted(missing)}: {dict(SUCCEEDED)}"
     assert REQUIRED_FAILURES <= set(FAILED), dict(FAILED)
-    assert Case.objects.filter(description="路边有暴露垃圾").count() == 0  # every example was rolled back
+    assert not Case.objects.exists()  # every example was rolled back (the demo city has no cases)

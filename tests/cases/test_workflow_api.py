@@ -260,3 +260,13 @@ def test_reporters_phone_is_masked_for_departments(team):
     ok(team["operator"].act(ref, "file"))
     ok(team["dispatcher"].act(ref, "dispatch"))
     assert ok(team["handler_hwz"].get(f"/cases/{ref}"))["reporter_phone"] == "138****1234"
+
+
+def test_a_reopened_self_handled_case_goes_to_the_dispatcher(team):
+    """Found by the state machine: it has no unit yet, so rework means dispatching it first."""
+    ref = report(team["inspector_001"], self_handled=True, description="扶正垃圾桶")["reference"]
+    ok(team["leader"].act(ref, "close"))
+    case = ok(team["leader"].act(ref, "reopen", reason="又倒了"))
+    assert case["state"] == "filed" and case["stage"] == "dispatch" and case["rework_count"] == 1
+    case = ok(team["dispatcher"].act(ref, "dispatch"))
+    assert case["department"] == "hwz"
