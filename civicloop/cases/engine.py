@@ -74,7 +74,7 @@ def plan(
     condition = fields.get("condition", case.condition)
     clock, ended, on_time = _move_clock(
         cfg, case, action, state, pending, now, category=category, condition=condition,
-        rework=rules.is_rework(action, case.state, state, passed=passed), extension=extension,
+        rework=rules.is_rework(action, passed=passed), extension=extension,
     )
     fields.update(clock_fields(clock))
     fields.update(state=state, kind=rules.KIND_OF[state], pending=pending, updated_at=now)
@@ -122,7 +122,7 @@ def _bookkeeping(case, action, state, pending, now, *, passed, data) -> dict:
         fields[stamp] = now
     if action == Action.CHECK and passed:
         fields["checked_at"] = now
-    if rules.is_rework(action, case.state, state, passed=passed):
+    if rules.is_rework(action, passed=passed):
         fields["rework_count"] = case.rework_count + 1
         fields["closed_at"] = None
     if action == Action.APPROVE_RETURN:

@@ -225,7 +225,7 @@ def initial_state(*, self_handled: bool) -> str:
     return State.SELF_HANDLED if self_handled else State.REPORTED
 
 
-def is_rework(action: str, state: str, target: str, *, passed: bool = True) -> bool:
+def is_rework(action: str, *, passed: bool = True) -> bool:
     return (action == Action.CHECK and not passed) or action == Action.REOPEN
 
 

@@ -20,7 +20,8 @@ from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk, context
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.geo.index import locate
-from civicloop.lib import codes, coords
+from civicloop.geo.points import parse_point
+from civicloop.lib import codes
 from civicloop.lib.workcal import Limit, Unit
 from civicloop.notify import services as notify
 from civicloop.org.roles import Role
@@ -30,27 +31,6 @@ FIELD_ROLES = frozenset({Role.INSPECTOR, Role.GRID_WORKER})
 
 
 # ---------------------------------------------------------------------------- input checks
-
-
-def parse_point(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
-    """Validates a point in any supported system and returns it in WGS-84."""
-    try:
-        system = coords.CRS(str(crs or "wgs84").strip().lower())
-    except ValueError:
-        raise InvalidInput.field("crs", "不支持的坐标系，可用 wgs84/cgcs2000/gcj02/bd09 / unknown coordinate system") from None
-    values = {}
-    for name, raw in (("lon", lon), ("lat", lat)):
-        if raw is None or raw == "":
-            raise InvalidInput.field(name, "缺少坐标 / coordinate is required")
-        try:
-            values[name] = float(raw)
-        except (TypeError, ValueError):
-            raise InvalidInput.field(name, "坐标须为数字 / coordinate must be a number") from None
-        if not math.isfinite(values[name]):
-            raise InvalidInput.field(name, "坐标须为有限数字 / coordinate must be finite")
-    if not coords.in_china(values["lon"], values["lat"]):
-        raise InvalidInput.field("location", "位置不在中国境内 / the point is outside China")
-    return coords.to_wgs84(values["lon"], values["lat"], system)
 
 
 def _text(name: str, value: str | None, *, required: bool = False, limit: int = 500) -> str:

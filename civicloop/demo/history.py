@@ -20,8 +20,10 @@ from civicloop.cases import engine, services
 from civicloop.cases.models import Case, CaseEvent, CaseSequence, Channel
 from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk
+from civicloop.geo.index import locate
 from civicloop.geo.models import Grid
 from civicloop.lib import codes
+from civicloop.lib.workcal import Limit
 from civicloop.org.models import Department, User
 from civicloop.org.roles import Role
 from civicloop.taxonomy.queries import config
@@ -153,8 +155,6 @@ class Simulator:
         for _ in range(20):
             code, x0, y0, x1, y1 = self.rng.choice(self.grids)
             lon, lat = self.rng.uniform(x0, x1), self.rng.uniform(y0, y1)
-            from civicloop.geo.index import locate
-
             hit = locate(lon, lat)
             if hit is not None:
                 return hit.code, lon, lat
@@ -268,8 +268,6 @@ class Walk:
             self.step(Action.REQUEST_EXTENSION, self.handler(), share=0.3, reason="需要协调施工 / needs works",
                       data={"amount": 1, "unit": unit})
             if r() < 0.8:
-                from civicloop.lib.workcal import Limit
-
                 self.step(Action.APPROVE_EXTENSION, self.cast.dispatcher, share=0.05, extension=Limit(1, unit))
             else:
                 self.step(Action.DENY_EXTENSION, self.cast.dispatcher, share=0.05, reason="时限充足 / time is enough")

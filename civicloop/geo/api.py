@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema
 
-from civicloop.cases.services import parse_point
 from civicloop.core.errors import NotFound
 from civicloop.geo.index import locate
 from civicloop.geo.models import Division, Grid
+from civicloop.geo.points import parse_point
 from civicloop.org.api import staff_auth
 
 router = Router(tags=["geo 地理"], auth=staff_auth)

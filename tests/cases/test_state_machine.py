@@ -306,7 +306,7 @@ class CaseMachine(RuleBasedStateMachine):
             assert after.duplicate_of.reference == params["into"]
         if action in (Action.SUPERVISE, Action.UNSUPERVISE):
             assert after.supervised == (action == Action.SUPERVISE)
-        rework = rules.is_rework(action, before["state"], state, passed=passed)
+        rework = rules.is_rework(action, passed=passed)
         assert after.rework_count == before["rework_count"] + rework
         assert after.extension_count == before["extension_count"] + (action == Action.APPROVE_EXTENSION)
         if rules.RULES[action].opens:

@@ -1,0 +1,28 @@
+"""Points as they arrive: validated, in any coordinate system, returned in the WGS-84 we store."""
+from __future__ import annotations
+
+import math
+
+from civicloop.core.errors import InvalidInput
+from civicloop.lib import coords
+
+
+def parse_point(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
+    """Validates a point in any supported system and returns it in WGS-84."""
+    try:
+        system = coords.CRS(str(crs or "wgs84").strip().lower())
+    except ValueError:
+        raise InvalidInput.field("crs", "不支持的坐标系，可用 wgs84/cgcs2000/gcj02/bd09 / unknown coordinate system") from None
+    values = {}
+    for name, raw in (("lon", lon), ("lat", lat)):
+        if raw is None or raw == "":
+            raise InvalidInput.field(name, "缺少坐标 / coordinate is required")
+        try:
+            values[name] = float(raw)
+        except (TypeError, ValueError):
+            raise InvalidInput.field(name, "坐标须为数字 / coordinate must be a number") from None
+        if not math.isfinite(values[name]):
+            raise InvalidInput.field(name, "坐标须为有限数字 / coordinate must be finite")
+    if not coords.in_china(values["lon"], values["lat"]):
+        raise InvalidInput.field("location", "位置不在中国境内 / the point is outside China")
+    return coords.to_wgs84(values["lon"], values["lat"], system)
