@@ -136,9 +136,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    def kind_label(self) -> str:
-        return Kind(self.kind).label
-
 
 class CaseEvent(models.Model):
     """One step of a case's life. Written once by services.py and never changed."""

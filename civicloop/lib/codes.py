@@ -7,23 +7,10 @@ from datetime import date
 _DIGITS = re.compile(r"^\d+$")
 
 
-def division_level(code: str) -> str | None:
-    """county (6), street (9) or community (12) digits; None for anything else."""
-    if not _DIGITS.match(code or ""):
-        return None
-    return {6: "county", 9: "street", 12: "community"}.get(len(code))
-
-
 def street_kind(street_code: str) -> str:
     """The 3 street digits say 街道 (000–099), 镇 (100–199) or 乡 (200–299)."""
     n = int(street_code[6:9])
     return "街道" if n < 100 else "镇" if n < 200 else "乡"
-
-
-def grid_code(community_code: str, serial: int) -> str:
-    if not 1 <= serial <= 999:
-        raise ValueError("grid serial must be 1..999")
-    return f"{community_code}{serial:03d}"
 
 
 def grid_code_problem(code: str, *, community_code: str = "") -> str | None:
