@@ -9,10 +9,13 @@ PYTEST_ARGS ?=
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package.json package-lock.json $(wildcard civicloop/locale/*/LC_MESSAGES/*.po)
+	scripts/ensure-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	npm ci --no-audit --no-fund --loglevel=error
+	cd civicloop && ../$(BIN)/civicloop compilemessages
 	touch $@
 
 ## make demo: install, migrate, seed the demo city 蒙自市, serve it on http://127.0.0.1:8000

@@ -33,6 +33,18 @@ DESCRIPTION_MAX = env.integer("CIVICLOOP_DESCRIPTION_MAX", 4000, minimum=100)
 CACHE_RECHECK_SECONDS = env.number("CIVICLOOP_CACHE_RECHECK_SECONDS", 1.0, low=0.0, high=3600)
 ATTACHMENT_MAX_BYTES = env.integer("CIVICLOOP_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 NOTIFY_BACKEND = env.text("CIVICLOOP_NOTIFY_BACKEND", "console")  # console | null
+# Staff sign-in: this many wrong passwords within the window lock the account (and an address that
+# tries many accounts) until the window has passed.
+LOGIN_MAX_FAILURES = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_IP = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES_PER_IP", 30, minimum=1)
+LOGIN_LOCK_MINUTES = env.integer("CIVICLOOP_LOGIN_LOCK_MINUTES", 15, minimum=1)
+# Map tiles for the consoles: none (boundaries on a plain background), osm, tianditu (needs a key),
+# amap (高德, GCJ-02: points are converted before drawing). URLs can be overridden for an intranet.
+MAP_TILES = env.text("CIVICLOOP_MAP_TILES", "none")
+MAP_TILE_URL = env.text("CIVICLOOP_MAP_TILE_URL", "")
+TIANDITU_KEY = env.text("CIVICLOOP_TIANDITU_KEY", "")
+# Open cases within this many metres are shown as possible duplicates.
+DUPLICATE_RADIUS_M = env.integer("CIVICLOOP_DUPLICATE_RADIUS_M", 100, minimum=5)
 SERVE_WORKERS = env.integer("CIVICLOOP_SERVE_WORKERS", 2, minimum=1)
 
 # --- Django -------------------------------------------------------------------------------
@@ -49,6 +61,7 @@ INSTALLED_APPS = [
     "civicloop.taxonomy",
     "civicloop.cases",
     "civicloop.notify",
+    "civicloop.console",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +91,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "civicloop.console.context.console",
             ],
         },
     },
@@ -125,6 +140,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Browser libraries come from npm (package.json) at set-up and are served from node_modules.
+NODE_MODULES = BASE_DIR.parent / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+WHITENOISE_USE_FINDERS = True  # serve straight from the apps and node_modules; no collectstatic step
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # the data directory is ours; whitenoise wants it to exist
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 from civicloop.api import api
 from civicloop.core.views import healthz
@@ -9,7 +10,10 @@ admin.site.site_title = "civicloop"
 admin.site.index_title = "配置 Configuration"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("console/", include("civicloop.console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

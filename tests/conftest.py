@@ -27,9 +27,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(items):
-    # Tests that commit for real (threads, processes) flush the database afterwards, city
-    # included, so they run after everything else.
-    items.sort(key=lambda item: 1 if item.get_closest_marker("transactional") else 0)
+    # Browser tests commit for real but keep the city; tests that commit and flush (threads,
+    # processes) remove the city with everything else, so they run last of all.
+    def order(item) -> int:
+        if item.get_closest_marker("transactional"):
+            return 2
+        return 1 if "live_site" in getattr(item, "fixturenames", ()) else 0
+
+    items.sort(key=order)
 
 
 @pytest.fixture

@@ -109,3 +109,20 @@ class ApiToken(models.Model):
         if token is None or not token.user.is_active:
             return None
         return token.user
+
+
+class LoginAttempt(models.Model):
+    """One sign-in try, kept so throttling holds across every app server (not per process)."""
+
+    username = models.CharField("用户名 username", max_length=150)
+    ip = models.CharField("地址 address", max_length=45, blank=True)
+    succeeded = models.BooleanField("成功 succeeded", default=False)
+    at = models.DateTimeField("时间 at", db_index=True)
+
+    class Meta:
+        verbose_name = "登录记录 sign-in attempt"
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_user_time"),
+            models.Index(fields=["ip", "at"], name="login_ip_time"),
+        ]

@@ -31,6 +31,7 @@ class CategoryInfo:
     priority: int
     active: bool
     allow_anonymous: bool
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass
@@ -63,7 +64,8 @@ def _load() -> TaxonomyConfig:
     config = TaxonomyConfig(calendar=_calendar(CalendarDay))
     for c in Category.objects.all():
         config.categories[c.code] = CategoryInfo(
-            c.code, c.name, c.major_name, c.department_id, c.priority, c.active, c.allow_anonymous
+            c.code, c.name, c.major_name, c.department_id, c.priority, c.active, c.allow_anonymous,
+            tuple(k.strip() for k in c.keywords.replace("，", ",").split(",") if k.strip()),
         )
     for r in DepartmentRoute.objects.all():
         config.routes[(r.category_id, r.street_id)] = r.department_id
@@ -84,3 +86,25 @@ _cache: RevisionCache[TaxonomyConfig] = RevisionCache(REVISION, _load)
 
 def config() -> TaxonomyConfig:
     return _cache.get()
+
+
+def suggest_categories(text: str, *, limit: int = 3) -> list[tuple[CategoryInfo, float]]:
+    """Categories whose keywords or name occur in the text, best first, with a 0–1 share.
+
+    A plain match is enough until the trained classifier (issue 8) replaces it: longer matched
+    words weigh more, the category's own name counts like a keyword.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    scores: dict[str, float] = {}
+    for info in config().categories.values():
+        if not info.active:
+            continue
+        words = set(info.keywords) | {info.name, info.name.removesuffix("异常").removesuffix("问题")}
+        score = sum(len(w) for w in words if len(w) >= 2 and w in text)
+        if score:
+            scores[info.code] = score
+    total = sum(scores.values())
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(config().categories[code], round(score / total, 2)) for code, score in best]

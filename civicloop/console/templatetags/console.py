@@ -1,0 +1,39 @@
+"""Template helpers for the consoles: bilingual labels, lights, scope, dates in the city's time."""
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from civicloop.lib.i18n import pick
+
+register = template.Library()
+
+
+@register.filter
+def lang(label) -> str:
+    """'待受理 reported' or '中文 / English' → the half for the active language."""
+    return pick(str(label or ""), get_language())
+
+
+@register.filter
+def scope_label(user) -> str:
+    from civicloop.org.roles import Scope
+
+    if user.scope == Scope.CITY:
+        return pick(Scope(user.scope).label, get_language())
+    if user.scope == Scope.DEPARTMENT:
+        return str(user.department) if user.department_id else ""
+    if user.scope == Scope.GRID:
+        return f"{pick(Scope.GRID.label, get_language())} {user.scope_grid_id}"
+    return str(user.scope_division) if user.scope_division_id else ""
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def with_error_attrs(field):
+    """Render a bound field marked invalid and tied to its message for screen readers."""
+    return field.as_widget(attrs={"aria-invalid": "true", "aria-describedby": f"{field.auto_id}-error"})
