@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<str:reference>/sheet", workbench.case_sheet, name="case_sheet"),
     path("cases/<str:reference>/photos/<int:attachment_id>", workbench.photo, name="photo"),
     path("report/", workbench.report, name="report"),
+    path("q/dispatch/bulk", workbench.bulk_dispatch, name="bulk_dispatch"),
     path("cases/", lists.case_list, name="case_list"),
     path("cases.<str:fmt>", lists.export, name="case_export"),
     path("views/", lists.save_view, name="save_view"),

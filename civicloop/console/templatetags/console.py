@@ -37,3 +37,16 @@ def get(mapping, key):
 def with_error_attrs(field):
     """Render a bound field marked invalid and tied to its message for screen readers."""
     return field.as_widget(attrs={"aria-invalid": "true", "aria-describedby": f"{field.auto_id}-error"})
+
+
+@register.filter
+def light_of(case) -> str:
+    """green / yellow / red for an open case with a running clock; '' otherwise."""
+    from django.utils import timezone
+
+    from civicloop.cases import engine, rules
+
+    if case.kind != rules.Kind.OPEN:
+        return ""
+    found = rules.clock_light(engine.clock_of(case), timezone.now())
+    return found.value if found else ""

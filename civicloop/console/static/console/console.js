@@ -84,3 +84,32 @@
   }
   window.civicInitMaps = initMaps;
 })();
+
+// Small behaviours marked in the HTML: fill a field from a suggestion, locate, submit once.
+(function () {
+  "use strict";
+  document.addEventListener("click", (e) => {
+    const fill = e.target.closest("[data-fill]");
+    if (fill) {
+      const field = document.querySelector(fill.dataset.fill);
+      if (field) { field.value = fill.dataset.value; field.dispatchEvent(new Event("change", { bubbles: true })); field.focus(); }
+      return;
+    }
+    const locate = e.target.closest("[data-geolocate]");
+    if (locate && navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition((pos) => {
+        const form = locate.closest("form");
+        form.querySelector("[name=lon]").value = pos.coords.longitude.toFixed(7);
+        form.querySelector("[name=lat]").value = pos.coords.latitude.toFixed(7);
+      }, () => window.civicToast && window.civicToast(document.documentElement.lang === "en" ? "Location unavailable" : "无法获取位置"));
+    }
+  });
+  // A plain form submits once: the second click of a double-click does nothing.
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (!form.matches("form[data-once]")) return;
+    if (form.dataset.sent) { e.preventDefault(); return; }
+    form.dataset.sent = "1";
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+  });
+})();

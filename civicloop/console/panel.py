@@ -1,0 +1,130 @@
+"""What the case panel shows: the facts, photos, map, timeline, nearby open cases and the forms
+for the actions this person may take now (rules.allowed_actions decides, not the template)."""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+from civicloop.cases import access, engine, rules
+from civicloop.cases.models import Case
+from civicloop.cases.queries import FULL_PHONE_ROLES, mask_phone
+from civicloop.cases.rules import Action, Kind, State
+from civicloop.console import tiles
+from civicloop.console.forms import FORMS, ActionForm
+from civicloop.lib.coords import distance_m
+from civicloop.lib.i18n import pick
+from civicloop.taxonomy.queries import suggest_categories
+from django.utils import timezone
+
+# One key per action, shown on its button; approve/deny share keys because only one request
+# can be pending at a time.
+KEYS = {
+    Action.FILE: "f", Action.NOT_FILE: "n", Action.REQUEST_VERIFICATION: "v", Action.MERGE: "m",
+    Action.REQUEST_VOID: "w", Action.DISPATCH: "d", Action.SIGN: "s", Action.HANDLE: "h", Action.CHECK: "c",
+    Action.VERIFY_REPORT: "c", Action.CLOSE: "x", Action.APPROVE_VOID: "a", Action.APPROVE_RETURN: "a",
+    Action.APPROVE_EXTENSION: "a", Action.APPROVE_SUSPENSION: "a", Action.DENY_VOID: "r",
+    Action.DENY_RETURN: "r", Action.DENY_EXTENSION: "r", Action.DENY_SUSPENSION: "r",
+    Action.REQUEST_RETURN: "b", Action.REQUEST_EXTENSION: "e", Action.REQUEST_SUSPENSION: "p",
+    Action.RESUME: "u", Action.SUPERVISE: "g", Action.UNSUPERVISE: "G", Action.REASSIGN: "t", Action.REOPEN: "o",
+}
+# The desk looks for duplicates before filing; later the case already stands on its own.
+DUPLICATE_STATES = frozenset({State.REPORTED, State.VERIFYING, State.FILED})
+
+
+def context(request, case: Case, *, queue=None, bound=None, error: str = "", notice: str = "",
+            with_forms: bool = True) -> dict:
+    user, language = request.user, get_language()
+    light = rules.clock_light(engine.clock_of(case), timezone.now()) if case.kind == Kind.OPEN else None
+    nearby = possible_duplicates(case, user) if case.state in DUPLICATE_STATES else []
+    return {
+        "case": case, "queue": queue, "error": error, "notice": notice,
+        "light": light.value if light else None,
+        "state_label": pick(State(case.state).label, language),
+        "pending_label": pick(rules.Pending(case.pending).label, language) if case.pending else "",
+        "reporter_phone": case.reporter_phone if user.role in FULL_PHONE_ROLES else mask_phone(case.reporter_phone),
+        "actions": _actions(case, user, bound, language) if with_forms else [],
+        "timeline": timeline(case, language),
+        "photos": _photos(case),
+        "nearby": nearby,
+        "category_suggestions": _category_suggestions(case),
+        "minimap": json.dumps(_minimap(case, nearby), ensure_ascii=False),
+        "on_time": [(pick(str(label), language), getattr(case, f"{stage}_on_time"))
+                    for stage, label in (("file", "立案 filing"), ("dispatch", "派遣 dispatch"),
+                                         ("handle", "处置 handling"), ("check", "核查 check"),
+                                         ("close", "结案 closing"))],
+    }
+
+
+def _actions(case, user, bound, language) -> list[dict]:
+    if access.is_read_only(user):
+        return []
+    allowed = rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case))
+    rows = []
+    for action in allowed:
+        is_bound = bool(bound) and bound[0] == action
+        form = bound[1] if is_bound else FORMS[action](case=case, user=user)
+        rows.append({"name": action, "slug": action.replace("_", "-"), "label": pick(Action(action).label, language),
+                     "form": form, "key": KEYS.get(action, ""), "open": is_bound,
+                     "simple": type(form) is ActionForm, "danger": action in (Action.NOT_FILE, Action.REQUEST_VOID)
+                     or action.startswith("deny_")})
+    return rows
+
+
+def timeline(case, language) -> list[dict]:
+    photos = defaultdict(list)
+    for item in case.attachments.order_by("pk"):
+        photos[item.event_id].append(item)
+    rows = []
+    for event in case.events.select_related("actor", "department").order_by("seq"):
+        rows.append({"event": event, "label": pick(Action(event.action).label, language),
+                     "to_label": pick(State(event.to_state).label, language) if event.to_state else "",
+                     "photos": photos.get(event.pk, [])})
+    return rows
+
+
+def _photos(case) -> dict:
+    groups = defaultdict(list)
+    for item in case.attachments.order_by("pk"):
+        groups[item.kind].append(item)
+    return {"before": groups["before"], "after": groups["after"], "evidence": groups["evidence"]}
+
+
+def possible_duplicates(case, user, *, limit: int = 8) -> list[dict]:
+    """Open cases within the configured radius that this person may see, nearest first."""
+    radius = settings.DUPLICATE_RADIUS_M
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(0.1, math.cos(math.radians(case.lat))))
+    rows = (Case.objects.visible_to(user)
+            .filter(kind=Kind.OPEN, duplicate_of__isnull=True, lat__range=(case.lat - dlat, case.lat + dlat),
+                    lon__range=(case.lon - dlon, case.lon + dlon))
+            .exclude(pk=case.pk).select_related("category")[:200])
+    found = []
+    for other in rows:
+        metres = distance_m(case.lon, case.lat, other.lon, other.lat)
+        if metres <= radius:
+            found.append({"case": other, "metres": round(metres),
+                          "same_category": bool(case.category_id) and other.category_id == case.category_id})
+    found.sort(key=lambda row: (not row["same_category"], row["metres"]))
+    return found[:limit]
+
+
+def _category_suggestions(case) -> list[dict]:
+    if case.state not in (State.REPORTED, State.VERIFYING):
+        return []
+    return [{"code": info.code, "name": info.name, "share": round(share * 100)}
+            for info, share in suggest_categories(case.description)]
+
+
+def _minimap(case, nearby) -> dict:
+    lon, lat = tiles.to_display(case.lon, case.lat)
+    grid = json.loads(case.grid.geometry) if case.grid_id else None
+    points = []
+    for row in nearby:
+        olon, olat = tiles.to_display(row["case"].lon, row["case"].lat)
+        points.append({"lon": olon, "lat": olat, "reference": row["case"].reference})
+    return {"lon": lon, "lat": lat, "grid": tiles.geometry_to_display(grid) if grid else None,
+            "tiles": tiles.tile_config(), "nearby": points}

@@ -1,0 +1,67 @@
+"""上报 from the field: an inspector or grid worker reports what they see, with photos, and may
+close it on the spot (自行处置). The form carries a client key made when the page was drawn, so a
+double tap or a retry on a bad network makes one case (report_case is idempotent on it)."""
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.cases import attachments, services
+from civicloop.cases.models import Channel
+from civicloop.console.forms import PhotosField, category_choices
+from civicloop.console.views.workbench import _errors_to_form
+from civicloop.core.errors import Forbidden, InvalidInput
+from civicloop.org.roles import Role
+
+CHANNEL_OF_ROLE = {Role.INSPECTOR: Channel.INSPECTOR, Role.GRID_WORKER: Channel.GRID_WORKER}
+
+
+class FieldReportForm(forms.Form):
+    lon = forms.FloatField(label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"}))
+    lat = forms.FloatField(label=_("Latitude"), widget=forms.NumberInput(attrs={"step": "any"}))
+    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    description = forms.CharField(label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    self_handled = forms.BooleanField(label=_("Handled on the spot (自行处置)"), required=False)
+    photos = PhotosField(label=_("Photos"), required=False)
+    client_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["client_key"].initial = uuid.uuid4().hex
+
+
+def report_page(request):
+    form = FieldReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                case = _report(request.user, form.cleaned_data)
+                return redirect("console:case", case.reference)
+            except InvalidInput as exc:
+                _errors_to_form(form, exc)
+                for error in exc.errors:
+                    if error.get("field") == "location":
+                        form.add_error("lon", error["message"])
+            except Forbidden as exc:
+                form.add_error(None, exc.message)
+        status = 422
+    return render(request, "console/report.html", {"form": form}, status=status)
+
+
+def _report(user, data: dict):
+    with transaction.atomic():
+        case = services.report_case(
+            actor=user, channel=CHANNEL_OF_ROLE.get(user.role, Channel.OTHER), lon=data["lon"], lat=data["lat"],
+            description=data["description"], category=data["category"] or None, address=data["address"],
+            self_handled=data["self_handled"], client_key=data["client_key"])
+        if case.events.count() == 1 and not case.attachments.exists():
+            for upload in data["photos"]:
+                attachments.attach(case, user, upload, kind="after" if data["self_handled"] else "before")
+    return case
