@@ -42,8 +42,10 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     photo_kind = ""  # the attachment kind photos are stored as
 
-    def __init__(self, *args, case: Case, user, **kwargs):
+    def __init__(self, *args, case: Case, user, action: str = "", **kwargs):
         self.case, self.user = case, user
+        # Several action forms share one page: ids carry the action so every label finds its field.
+        kwargs.setdefault("auto_id", f"{action or 'act'}-%s")
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = case.version
 
@@ -157,6 +159,9 @@ class ExtensionForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         asked = self.case.pending_data or {}
+        # Only units of the stage's own clock (working or natural time) make sense here.
+        working = self.case.stage_working
+        self.fields["unit"].choices = [(u, label) for u, label in UNITS if (u[0] == "W") == working]
         self.fields["unit"].initial = asked.get("unit") or ("WD" if self.case.stage_working else "ND")
         self.fields["amount"].initial = asked.get("amount")
 

@@ -66,7 +66,7 @@ def _actions(case, user, bound, language) -> list[dict]:
     rows = []
     for action in allowed:
         is_bound = bool(bound) and bound[0] == action
-        form = bound[1] if is_bound else FORMS[action](case=case, user=user)
+        form = bound[1] if is_bound else FORMS[action](case=case, user=user, action=action)
         rows.append({"name": action, "slug": action.replace("_", "-"), "label": pick(Action(action).label, language),
                      "form": form, "key": KEYS.get(action, ""), "open": is_bound,
                      "simple": type(form) is ActionForm, "danger": action in (Action.NOT_FILE, Action.REQUEST_VOID)

@@ -23,6 +23,26 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "civicloop-demo"
 
 
+def _database_for_browser_tests():
+    """pytest-django creates test databases only for tests that ask for `db` (which would wrap
+    each test in a transaction the server thread cannot see). Browser tests need the database
+    but commit for real, so they are counted as users of the default database here.
+    (pytest-django 4.14's private helper; the version is pinned in pyproject.toml.)"""
+    import pytest_django.fixtures as fixtures
+
+    original = fixtures._get_databases_for_test
+
+    def databases_for(test):
+        if "live_site" in getattr(test, "fixturenames", ()):
+            return ("default",), False
+        return original(test)
+
+    fixtures._get_databases_for_test = databases_for
+
+
+_database_for_browser_tests()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "live_site" in getattr(item, "fixturenames", ()):
@@ -85,10 +105,18 @@ def shots(request):
     return Shots(request.node.name)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_in_call = report.failed
+
+
 @pytest.fixture
-def staff(site, browser):
+def staff(site, browser, request):
     """staff("dispatcher") → a page signed in through the login form; phone=True for field roles."""
-    contexts = []
+    contexts, errors = [], []
 
     def sign_in(username: str, *, phone: bool = False, language: str = "zh-CN"):
         context = browser.new_context(viewport=PHONE if phone else DESKTOP, locale=language,
@@ -96,6 +124,7 @@ def staff(site, browser):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{username}: {exc}"))
         page.goto(f"{site}/console/login/")
         page.get_by_label(re.compile("用户名|Username")).fill(username)
         page.get_by_label(re.compile("密码|Password")).fill(PASSWORD)
@@ -104,5 +133,11 @@ def staff(site, browser):
         return page
 
     yield sign_in
+    if getattr(request.node, "failed_in_call", False):
+        shots = Shots(request.node.name)
+        for context in contexts:
+            for page in context.pages:
+                shots(page, "failure")
     for context in contexts:
         context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

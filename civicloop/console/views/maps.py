@@ -304,13 +304,14 @@ def case_features(request):
 
 
 def _in_scope(user, grid_code: str, community: str) -> bool:
+    """Is this grid the user's own area (drawn stronger)? A city-wide user has no 'own' grids to pick out."""
     if user.scope == Scope.STREET:
         return community[:9] == user.scope_division_id
     if user.scope == Scope.COMMUNITY:
         return community == user.scope_division_id
     if user.scope == Scope.GRID:
         return grid_code == user.scope_grid_id
-    return user.scope == Scope.CITY
+    return False
 
 
 def _polygon_feature(code: str, geometry: str, properties: dict) -> dict:
@@ -373,7 +374,7 @@ def _display_bounds(bounds: list[float] | None) -> list[list[float]] | None:
 
 def _strings() -> dict:
     return {
-        "red": _("Overdue"), "yellow": _("Due soon"), "green": _("On time"), "none": _("No clock running"),
+        "red": _("Overdue"), "yellow": _("Due soon"), "green": _("Within the time limit"), "none": _("No clock running"),
         "open": _("Open case"), "reported": _("Reported"), "updated": _("Updated"),
         "offline": _("Cannot reach the server; retrying."), "zoomGrids": _("Zoom in to see the unit grids."),
         "tooManyGrids": _("Too many grids in view; zoom in."),

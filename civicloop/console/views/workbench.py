@@ -141,7 +141,7 @@ def act(request, reference: str, action: str):
         case = _case(request.user, reference, for_action=True)
     except Forbidden as exc:
         return _refused(request, _case(request.user, reference), queue, exc, status=403)
-    form = FORMS[action](request.POST, request.FILES, case=case, user=request.user)
+    form = FORMS[action](request.POST, request.FILES, case=case, user=request.user, action=action)
     if not form.is_valid():
         return _show(request, case, queue, bound=(action, form), status=422)
     try:
@@ -210,8 +210,12 @@ def _done(request, case, queue, action: str):
 
 
 def _next_in(queue: Queue, user, *, after):
-    """The next case to work on: the first of the queue, now that this one has (usually) left it."""
-    return queue.cases(user).exclude(pk=after.pk).first()
+    """The case to work on now: the same one while it stays in this queue (签收 leaves a task in
+    the worker's list), otherwise the first of the queue."""
+    cases = queue.cases(user)
+    if cases.filter(pk=after.pk).exists():
+        return after
+    return cases.first()
 
 
 # ---------------------------------------------------------------------------- field reports

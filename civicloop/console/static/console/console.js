@@ -74,12 +74,13 @@
       const map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tiles.url });
       el._map = map;
       if (cfg.tiles.url) L.tileLayer(cfg.tiles.url, { subdomains: cfg.tiles.subdomains || "abc", attribution: cfg.tiles.attribution, maxZoom: 19 }).addTo(map);
-      let bounds = null;
-      if (cfg.grid) { const g = L.geoJSON(cfg.grid, { style: { color: "#0b5cad", weight: 2, fillOpacity: 0.06 } }).addTo(map); bounds = g.getBounds(); }
       const here = [cfg.lat, cfg.lon];
+      // The view must exist before vector layers are added (Leaflet projects them at once).
+      const grid = cfg.grid ? L.geoJSON(cfg.grid, { style: { color: "#0b5cad", weight: 2, fillOpacity: 0.06 } }) : null;
+      if (grid) { map.fitBounds(grid.getBounds().extend(here), { maxZoom: 17, padding: [10, 10] }); } else { map.setView(here, 17); }
+      if (grid) grid.addTo(map);
       L.circleMarker(here, { radius: 8, color: "#fff", weight: 2, fillColor: cfg.color || "#b42318", fillOpacity: 1 }).addTo(map);
       (cfg.nearby || []).forEach((n) => L.circleMarker([n.lat, n.lon], { radius: 6, color: "#fff", weight: 1, fillColor: "#9a6700", fillOpacity: 0.9 }).bindTooltip(n.reference).addTo(map));
-      if (bounds) { map.fitBounds(bounds.extend(here), { maxZoom: 17, padding: [10, 10] }); } else { map.setView(here, 17); }
     });
   }
   window.civicInitMaps = initMaps;
