@@ -67,8 +67,10 @@ def live_site(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def site(live_site, django_db_blocker):
+def site(live_site, django_db_blocker, request):
     """The live site with the database open to the test too (committed writes, no flush)."""
+    if "db" in request.fixturenames:
+        pytest.fail("a browser test must not use `db` (or `persona`): its open transaction locks the server out")
     with django_db_blocker.unblock():
         yield live_site
 

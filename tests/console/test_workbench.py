@@ -155,3 +155,41 @@ def test_duplicates_nearby_are_listed_before_filing(signed_in):
     near = report("垃圾满溢 又一条", point=(WENLAN[0] + 0.0003, WENLAN[1]))  # ~30 m east
     html = signed_in("operator").get(f"/console/cases/{near.reference}/panel").content.decode()
     assert "可能重复" in html and first.reference in html
+
+
+def test_the_commander_sees_overdue_cases_supervises_and_reassigns(signed_in, persona):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = report("超期案件 overdue", now=timezone.now() - timedelta(days=10))
+    services.file_case(case, persona("operator"), category="01001")
+    services.dispatch_case(case, persona("dispatcher"), department="szgs", now=timezone.now() - timedelta(days=9))
+    commander = signed_in("commander")
+    assert case.reference in commander.get("/console/q/overdue/items").content.decode()
+
+    response = commander.post(f"/console/cases/{case.reference}/act/supervise", {
+        "version": case.version, "reason": "超期严重，督办", "queue": "overdue"}, **HTMX)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.supervised
+    assert case.reference in commander.get("/console/q/supervised/items").content.decode()
+
+    response = commander.post(f"/console/cases/{case.reference}/act/reassign", {
+        "version": case.version, "department": "szgs", "reason": "同一部门"}, **HTMX)
+    # The current department is not offered, so picking it is refused beside the field.
+    assert response.status_code == 422 and "选择一个有效的选项" in response.content.decode()
+    response = commander.post(f"/console/cases/{case.reference}/act/reassign", {
+        "version": case.version, "department": "hwz", "reason": "改由环卫处理"}, **HTMX)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.department_id == "hwz" and case.state == State.DISPATCHED
+
+
+def test_an_administrator_sees_cases_but_has_no_buttons(signed_in):
+    case = report("管理员只读")
+    admin = signed_in("admin")
+    html = admin.get(f"/console/cases/{case.reference}/").content.decode()
+    assert case.reference in html and 'data-action="file"' not in html
+    response = admin.post(f"/console/cases/{case.reference}/act/file", {"version": 1, "category": "01001"}, **HTMX)
+    assert response.status_code == 403
