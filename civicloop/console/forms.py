@@ -131,7 +131,12 @@ class DispatchForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = department_choices()
-        self.fields["department"].initial = services.suggest_department(self.case)
+        suggested = services.suggest_department(self.case)
+        self.fields["department"].initial = suggested
+        if suggested:
+            name = dict(self.fields["department"].choices).get(suggested, suggested)
+            self.fields["department"].help_text = _("Suggested by the routing rule (category × street): %(name)s") % {
+                "name": name}
 
 
 class HandleForm(ActionForm):
