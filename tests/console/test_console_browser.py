@@ -105,3 +105,24 @@ def test_bulk_dispatch_sends_ticked_cases_to_their_suggested_departments(site, s
     for case in cases:
         case.refresh_from_db()
         assert case.state == State.DISPATCHED and case.department_id == suggested
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+    .filter(el => el.offsetParent !== null || el.closest('details'))
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_control_has_a_label_and_help_is_one_key_away(site, staff):
+    case = report("无障碍 labels")
+    operator = staff("operator")
+    journey.open_from_queue(operator, site, "intake", case.reference)
+    assert operator.evaluate(UNLABELLED) == []
+    operator.keyboard.press("?")
+    expect(operator.locator("#keys-help")).to_be_visible()
+    operator.keyboard.press("?")
+    expect(operator.locator("#keys-help")).to_be_hidden()
+    for path in ("/console/report/", "/console/cases/"):
+        page = staff("inspector_001") if path == "/console/report/" else operator
+        page.goto(f"{site}{path}")
+        assert page.evaluate(UNLABELLED) == [], path

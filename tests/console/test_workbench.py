@@ -193,3 +193,73 @@ def test_an_administrator_sees_cases_but_has_no_buttons(signed_in):
     assert case.reference in html and 'data-action="file"' not in html
     response = admin.post(f"/console/cases/{case.reference}/act/file", {"version": 1, "category": "01001"}, **HTMX)
     assert response.status_code == 403
+
+
+def test_a_void_request_is_approved_by_the_shift_leader(signed_in):
+    case = report("恶意重复上报 void")
+    response = signed_in("operator").post(f"/console/cases/{case.reference}/act/request-void", {
+        "version": case.version, "reason": "测试信息，无效"}, **HTMX)
+    assert response.status_code == 200
+    leader = signed_in("leader")
+    assert case.reference in leader.get("/console/q/void-requests/items").content.decode()
+    case.refresh_from_db()
+    response = leader.post(f"/console/cases/{case.reference}/act/approve-void", {
+        "version": case.version, "queue": "void-requests"}, **HTMX)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.state == State.VOID
+
+
+def test_verification_by_an_inspector_then_merge_as_duplicate(signed_in, persona):
+    original = report("原始 井盖缺失")
+    copy = report("重复 井盖缺失", point=(WENLAN[0] + 0.0002, WENLAN[1]))
+    operator = signed_in("operator")
+    inspector = persona("inspector_001")
+    response = operator.post(f"/console/cases/{copy.reference}/act/request-verification", {
+        "version": copy.version, "inspector": inspector.pk}, **HTMX)
+    assert response.status_code == 200
+    field = signed_in("inspector_001")
+    assert copy.reference in field.get("/console/q/checks/items").content.decode()
+    copy.refresh_from_db()
+    response = field.post(f"/console/cases/{copy.reference}/act/verify-report", {
+        "version": copy.version, "real": "True", "note": "现场属实"}, **HTMX)
+    assert response.status_code == 200
+    copy.refresh_from_db()
+    assert copy.state == State.REPORTED and copy.report_verified is True
+
+    response = operator.post(f"/console/cases/{copy.reference}/act/merge", {
+        "version": copy.version, "into": "532503-00000000-999999"}, **HTMX)
+    assert response.status_code == 422 and "目标案件不存在" in response.content.decode()
+    response = operator.post(f"/console/cases/{copy.reference}/act/merge", {
+        "version": copy.version, "into": original.reference, "reason": "同一井盖"}, **HTMX)
+    assert response.status_code == 200
+    copy.refresh_from_db()
+    assert copy.state == State.VOID and copy.duplicate_of_id == original.pk
+
+
+def test_photos_are_served_only_within_scope_and_bad_files_are_refused(signed_in, persona, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.console.journey import png_file
+
+    case = report("照片 scope")
+    services.file_case(case, persona("operator"), category="01001")
+    services.dispatch_case(case, persona("dispatcher"), department="szgs")
+    services.sign_case(case, persona("handler_szgs"))
+    worker = signed_in("handler_szgs")
+    fake = SimpleUploadedFile("after.jpg", b"not an image at all", content_type="image/jpeg")
+    response = worker.post(f"/console/cases/{case.reference}/act/handle", {
+        "version": case.version, "note": "已修复", "photos": fake}, **HTMX)
+    assert response.status_code == 422 and "只接受 JPEG、PNG、WebP 或 HEIC 图片" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS and not case.attachments.exists()  # nothing half-saved
+
+    good = SimpleUploadedFile("after.png", png_file(tmp_path, "a.png", (1, 2, 3)).read_bytes())
+    response = worker.post(f"/console/cases/{case.reference}/act/handle", {
+        "version": case.version, "note": "已修复", "photos": good}, **HTMX)
+    assert response.status_code == 200
+    photo = case.attachments.get()
+    assert photo.kind == "after"
+    url = f"/console/cases/{case.reference}/photos/{photo.pk}"
+    assert worker.get(url).status_code == 200
+    assert signed_in("operator_caoba").get(url).status_code == 404
