@@ -244,13 +244,32 @@ def verify_report(case, user, *, version=None, real: bool | None = None, note: s
 
 
 def file_case(case, user, *, version=None, category: str | None = None, condition: str = "", priority=None,
-              note: str = "", now=None):
-    """立案: confirm category, condition and priority; the dispatch clock starts."""
+              grid: str | None = None, note: str = "", now=None):
+    """立案: confirm category, condition, grid and priority; the dispatch clock starts."""
     code = _category(category or case.category_id, required=True)
     changes = {"category_id": code, "condition": _text("condition", condition, limit=60)}
     level = _priority(priority)
     changes["priority"] = level or config().categories[code].priority
-    return _act(case, user, Action.FILE, version=version, now=now, changes=changes, reason=_text("note", note))
+    data = {}
+    if grid and grid.strip() != case.grid_id:
+        changes.update(_regrid(grid.strip(), user))
+        data["grid"] = {"from": case.grid_id, "to": changes["grid_id"]}
+    return _act(case, user, Action.FILE, version=version, now=now, changes=changes, data=data,
+                reason=_text("note", note))
+
+
+def _regrid(code: str, user) -> dict:
+    """The operator corrects a report placed in the wrong grid (a phone's GPS drifts); the new
+    grid must be an active one inside the operator's own area."""
+    from civicloop.geo.models import Grid
+
+    grid = Grid.objects.filter(pk=code, active=True).select_related("community").first()
+    if grid is None:
+        raise InvalidInput.field("grid", f"未知或已停用的网格 {code} / unknown or inactive grid")
+    street = grid.community.parent_id
+    if not access.can_report_at(user, street=street, community=grid.community_id, grid=grid.pk):
+        raise InvalidInput.field("grid", "只能改到本人辖区内的网格 / pick a grid inside your own area")
+    return {"grid_id": grid.pk, "community_id": grid.community_id, "street_id": street}
 
 
 def reject_report(case, user, *, version=None, reason: str = "", now=None):

@@ -79,6 +79,8 @@ class NoteForm(ActionForm):
 class FileForm(ActionForm):
     category = forms.ChoiceField(label=_("Category"))
     condition = forms.CharField(label=_("Filing condition"), required=False, max_length=60)
+    grid = forms.CharField(label=_("Grid"), max_length=15, required=False,
+                           help_text=_("Change only if the report was placed in the wrong grid."))
     priority = forms.TypedChoiceField(label=_("Priority"), coerce=int, required=False,
                                       choices=[("", "—"), (1, _("Normal")), (2, _("Urgent")), (3, _("Very urgent"))])
     note = _note()
@@ -87,6 +89,7 @@ class FileForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["category"].initial = self.case.category_id
+        self.fields["grid"].initial = self.case.grid_id
 
 
 class NotFileForm(ActionForm):

@@ -263,3 +263,25 @@ def test_photos_are_served_only_within_scope_and_bad_files_are_refused(signed_in
     url = f"/console/cases/{case.reference}/photos/{photo.pk}"
     assert worker.get(url).status_code == 200
     assert signed_in("operator_caoba").get(url).status_code == 404
+
+
+def test_filing_can_correct_the_grid_within_the_operators_area(signed_in):
+    from civicloop.geo.models import Grid
+
+    case = report("落错网格 grid correction")
+    first_grid = case.grid_id
+    other = Grid.objects.filter(community__parent_id="532503001", active=True).exclude(pk=case.grid_id).first()
+    caoba_grid = Grid.objects.filter(community__parent_id="532503102", active=True).first()
+    wenlan = signed_in("operator_wenlan")
+    response = wenlan.post(f"/console/cases/{case.reference}/act/file", {
+        "version": case.version, "category": "01001", "grid": caoba_grid.pk}, **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "只能改到本人辖区内的网格" in html and f'value="{caoba_grid.pk}"' in html
+    response = wenlan.post(f"/console/cases/{case.reference}/act/file", {
+        "version": case.version, "category": "01001", "grid": other.pk}, **HTMX)
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.grid_id == other.pk and case.community_id == other.community_id and case.state == State.FILED
+    event = CaseEvent.objects.get(case=case, action="file")
+    assert event.data["grid"] == {"from": first_grid, "to": other.pk}
