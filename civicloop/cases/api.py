@@ -177,6 +177,7 @@ class FileIn(NoteIn):
     category: str | None = None
     condition: str = ""
     priority: int | None = None
+    grid: str | None = None  # only to correct a report placed in the wrong grid
 
 
 class DispatchIn(NoteIn):
