@@ -28,7 +28,10 @@ class Queue:
 
     def cases(self, user) -> QuerySet:
         where = self.where() if callable(self.where) else self.where
-        qs = Case.objects.visible_to(user).filter(where)
+        # Every queue holds open cases only; saying so lets the (scope, kind, …) indexes narrow a
+        # street's or a department's cases to its open few before the state is checked (SQLite
+        # otherwise walks all of a street's cases: 1.4 s at 1,000,000 cases).
+        qs = Case.objects.visible_to(user).filter(where, kind=Kind.OPEN)
         if self.mine:
             qs = qs.filter(department_id=user.department_id)
         return qs.order_by(*[F(k).asc(nulls_last=True) for k in self.keys], "id")
