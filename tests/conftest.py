@@ -79,3 +79,15 @@ def wenlan_point():
     hit = locate(*WENLAN)
     assert hit is not None and hit.street_code == "532503001", hit
     return WENLAN
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """A rolled-back test may leave this process's grid index or configuration built from rows
+    that no longer exist; the next test starts from the database again."""
+    yield
+    from civicloop.geo import index
+    from civicloop.taxonomy import queries
+
+    index._cache.invalidate()
+    queries._cache.invalidate()
