@@ -55,6 +55,11 @@ def live_site(django_db_setup, django_db_blocker):
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
 
+    from django.db import connections
+
+    # Request threads close their connections after each request, so the test database can be
+    # dropped at the end (PostgreSQL refuses while a persistent connection is open).
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
     with django_db_blocker.unblock():
         thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
         thread.daemon = True

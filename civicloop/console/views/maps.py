@@ -7,6 +7,7 @@ answer stays small and fast with a million cases; single cases are sent only at 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case as Switch, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Floor, Substr
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -64,9 +65,14 @@ def json_view(view):
     return wrapper
 
 
-def _json(body: dict) -> JsonResponse:
+def _json(request, body: dict) -> HttpResponse:
+    """JSON with an ETag: the map asks every few seconds, and an unchanged view costs a 304, not the body again."""
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
-    response["Cache-Control"] = "private, no-store"
+    etag = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"  # the browser keeps it but always asks again
     return response
 
 
@@ -258,7 +264,7 @@ def points(qs, mq: MapQuery, now) -> tuple[list[dict], dict, bool]:
         for row in rows:
             totals[row[4] or "none"] += 1
         totals["total"] = len(rows)
-    return [_point_feature(row) for row in rows], totals, truncated
+    return _point_features(rows), totals, truncated
 
 
 def _counts(qs, now) -> dict:
@@ -269,19 +275,30 @@ def _counts(qs, now) -> dict:
     return totals
 
 
-def _point_feature(row) -> dict:
-    reference, lon, lat, state, light, text, category, reported_at = row
-    x, y = tiles.to_display(lon, lat)
+def _point_features(rows) -> list[dict]:
+    # Up to MAX_POINTS rows: everything looked up once per request, not once per row.
+    to_display = _point_converter()
     language = get_language()
-    info = config().categories.get(category) if category else None
-    if len(text) > SNIPPET:
-        text = text[:SNIPPET] + "…"
-    return {"type": "Feature", "id": reference,
-            "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-            "properties": {"ref": reference, "light": light or "none", "state": state,
-                           "state_label": pick(State(state).label, language), "text": text,
+    labels = {state: pick(label, language) for state, label in State.choices}
+    categories = config().categories
+    tz = timezone.get_current_timezone()
+    features = []
+    for reference, lon, lat, state, light, text, category, reported_at in rows:
+        x, y = to_display(lon, lat)
+        info = categories.get(category) if category else None
+        features.append({
+            "type": "Feature", "id": reference, "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+            "properties": {"ref": reference, "light": light or "none", "state": state, "state_label": labels[state],
+                           "text": text if len(text) <= SNIPPET else text[:SNIPPET] + "…",
                            "category": info.name if info else "",
-                           "reported": timezone.localtime(reported_at).strftime("%Y-%m-%d %H:%M")}}
+                           "reported": reported_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")}})
+    return features
+
+
+def _point_converter():
+    if tiles.display_crs() == "gcj02":
+        return coords.wgs84_to_gcj02
+    return lambda lon, lat: (lon, lat)
 
 
 @json_view
@@ -295,9 +312,9 @@ def case_features(request):
         features, counts, truncated = points(qs, mq, now)
     else:
         features, counts = clusters(qs, mq, now)
-    return _json({"type": "FeatureCollection", "mode": "points" if mq.zoom >= POINTS_ZOOM else "clusters",
-                  "crs": tiles.display_crs(), "counts": counts, "truncated": truncated, "limit": MAX_POINTS,
-                  "at": now.isoformat(timespec="seconds"), "features": features})
+    return _json(request, {"type": "FeatureCollection", "mode": "points" if mq.zoom >= POINTS_ZOOM else "clusters",
+                           "crs": tiles.display_crs(), "counts": counts, "truncated": truncated, "limit": MAX_POINTS,
+                           "features": features})
 
 
 # ---------------------------------------------------------------------------- geography
@@ -326,11 +343,11 @@ def grid_features(request):
     rows = list(Grid.objects.filter(bbox.overlapping(), active=True).order_by("code")
                 .values_list("code", "name", "community_id", "geometry")[:MAX_GRIDS + 1])
     if len(rows) > MAX_GRIDS:
-        return _json({"type": "FeatureCollection", "too_many": True, "limit": MAX_GRIDS, "features": []})
+        return _json(request, {"type": "FeatureCollection", "too_many": True, "limit": MAX_GRIDS, "features": []})
     user = request.user
     features = [_polygon_feature(code, geometry, {"name": name, "mine": _in_scope(user, code, community)})
                 for code, name, community, geometry in rows]
-    return _json({"type": "FeatureCollection", "too_many": False, "limit": MAX_GRIDS, "features": features})
+    return _json(request, {"type": "FeatureCollection", "too_many": False, "limit": MAX_GRIDS, "features": features})
 
 
 @json_view
@@ -341,7 +358,7 @@ def division_features(request):
         raise _problem("level", "level 须为 county/street/community / level must be county, street or community")
     rows = Division.objects.filter(level=level).exclude(geometry="").values_list("code", "name", "geometry")
     features = [_polygon_feature(code, geometry, {"name": name, "level": level}) for code, name, geometry in rows]
-    return _json({"type": "FeatureCollection", "features": features})
+    return _json(request, {"type": "FeatureCollection", "features": features})
 
 
 # ---------------------------------------------------------------------------- the page
@@ -379,7 +396,7 @@ def _strings() -> dict:
         "offline": _("Cannot reach the server; retrying."), "zoomGrids": _("Zoom in to see the unit grids."),
         "tooManyGrids": _("Too many grids in view; zoom in."),
         "truncated": _("Showing the %(n)s most urgent cases; zoom in to see all.") % {"n": MAX_POINTS},
-        "cases": _("cases"), "zoomIn": _("Click to zoom in"),
+        "casesHere": _("{n} cases here"), "zoomIn": _("Click to zoom in"),
     }
 
 

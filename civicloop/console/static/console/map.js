@@ -134,7 +134,7 @@
       parts.push(`${colorOf(light, kind)} ${at.toFixed(2)}% ${to.toFixed(2)}%`);
       at = to;
     }
-    const label = `${p.total} ${S.cases}: ${S.red} ${p.red}, ${S.yellow} ${p.yellow}, ${S.green} ${p.green}, ${S.none} ${p.none}`;
+    const label = `${S.casesHere.replace("{n}", p.total)}: ${S.red} ${p.red}, ${S.yellow} ${p.yellow}, ${S.green} ${p.green}, ${S.none} ${p.none}`;
     const icon = L.divIcon({
       className: "case-cluster-icon",
       html: `<div class="case-cluster" style="width:${size}px;height:${size}px;background:conic-gradient(${parts.join(",")})" data-total="${p.total}"><span>${p.total}</span></div>`,
@@ -189,11 +189,13 @@
     try {
       const res = await fetch(`${cfg.urls.cases}?${params}`, { signal: controller.signal, credentials: "same-origin",
                                                                  headers: { Accept: "application/json" } });
-      if (res.redirected || !(res.headers.get("Content-Type") || "").includes("json")) { location.reload(); return; }
+      if (res.redirected) { location.reload(); return; }  // signed out: the page goes to sign-in
+      if (!(res.headers.get("Content-Type") || "").includes("json")) throw new Error(`HTTP ${res.status}`);
       const data = await res.json();
       if (mine !== seq) return;
       if (!res.ok) throw new Error(data.detail || res.status);
-      const key = JSON.stringify([data.mode, data.counts, data.features, kindSelect.value]);
+      // The same ETag means the same body: nothing to redraw (an open popup stays as it is).
+      const key = res.headers.get("ETag") || JSON.stringify([data.mode, data.counts, data.features]);
       if (key !== lastKey) { render(data); lastKey = key; }
       const at = new Date();
       status.textContent = `${S.updated} ${at.toLocaleTimeString(document.documentElement.lang, { hour12: false })}`;
