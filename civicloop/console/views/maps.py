@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from shapely.geometry import shape
 
 from civicloop.cases.models import Case
@@ -54,7 +55,11 @@ def _problem(field: str, message: str) -> InvalidInput:
 
 
 def json_view(view):
-    """Signed-in staff only; a ServiceError becomes its JSON answer (422 for bad parameters)."""
+    """Signed-in staff only; a ServiceError becomes its JSON answer (422 for bad parameters).
+
+    Compressed: a street-zoom view is ~660 KiB of JSON. These answers carry no secret a page
+    could be made to reflect, so compression does not open the BREACH hole it opens for HTML."""
+    @gzip_page
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
