@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, Pending, State
-from civicloop.org.roles import Role
+from civicloop.org.roles import Role, Scope
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,13 @@ class Queue:
 
     def cases(self, user) -> QuerySet:
         where = self.where() if callable(self.where) else self.where
-        # Every queue holds open cases only; saying so lets the (scope, kind, …) indexes narrow a
-        # street's or a department's cases to its open few before the state is checked (SQLite
-        # otherwise walks all of a street's cases: 1.4 s at 1,000,000 cases).
-        qs = Case.objects.visible_to(user).filter(where, kind=Kind.OPEN)
+        qs = Case.objects.visible_to(user).filter(where)
+        if user.scope != Scope.CITY:
+            # Every queue holds open cases only. Saying so lets a scoped user's (scope, kind, …)
+            # index narrow a street's cases to its open few (SQLite otherwise walked all of a
+            # street's cases: 1.4 s at 1,000,000). For the whole city the state index is better,
+            # and SQLite would take the kind index instead if told (157 → 314 ms).
+            qs = qs.filter(kind=Kind.OPEN)
         if self.mine:
             qs = qs.filter(department_id=user.department_id)
         return qs.order_by(*[F(k).asc(nulls_last=True) for k in self.keys], "id")
