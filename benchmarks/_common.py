@@ -170,3 +170,19 @@ def emit(result: dict) -> dict:
     if target:
         Path(target).write_text(json.dumps(result, default=str, ensure_ascii=False, indent=1))
     return result
+
+
+def progress_printer(what: str = "cases", every_s: float = 15.0):
+    """A progress(done, n) callback that prints at most every `every_s` seconds, and at the end."""
+    import time
+
+    start = last = time.perf_counter()
+
+    def progress(done: int, n: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last > every_s or done == n:
+            last = now
+            print(f"  generated {done:,}/{n:,} {what} ({done / (now - start):,.0f}/s)", flush=True)
+
+    return progress

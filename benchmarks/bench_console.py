@@ -150,18 +150,12 @@ def run(kind: str, total: int, runs: int, *, show_plans: bool = False, keep: boo
 
         build_city()
         t0 = time.perf_counter()
-        last = [t0]
-
-        def progress(done, n):
-            if time.perf_counter() - last[0] > 15 or done == n:
-                last[0] = time.perf_counter()
-                print(f"  generated {done:,}/{n:,} cases ({done / (last[0] - t0):,.0f}/s)", flush=True)
 
         indexes = bench_list.secondary_indexes(kind)
         bench_list.drop_indexes(indexes)
         print(f"bench_console: generating {total:,} cases on {db.label} ({len(indexes)} secondary indexes dropped) ...",
               flush=True)
-        counts = bench_list.generate(total, progress=progress)
+        counts = bench_list.generate(total, progress=_common.progress_printer())
         t1 = time.perf_counter()
         bench_list.create_indexes(indexes)
         t1i = time.perf_counter()

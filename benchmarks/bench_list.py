@@ -313,12 +313,6 @@ def run(kind: str, total: int, runs: int, *, show_plans: bool = False, keep: boo
 
         build_city()
         t0 = time.perf_counter()
-        last = [t0]
-
-        def progress(done, n):
-            if time.perf_counter() - last[0] > 15 or done == n:
-                last[0] = time.perf_counter()
-                print(f"  generated {done:,}/{n:,} cases ({done / (last[0] - t0):,.0f}/s)", flush=True)
 
         indexes = secondary_indexes(kind)
         if not keep_indexes:  # bulk-load practice: fill the table, then build its indexes by sorting
@@ -326,7 +320,7 @@ def run(kind: str, total: int, runs: int, *, show_plans: bool = False, keep: boo
         print(f"bench_list: generating {total:,} cases on {db.label} "
               f"({'all indexes in place' if keep_indexes else f'{len(indexes)} secondary indexes dropped'}) ...",
               flush=True)
-        counts = generate(total, progress=progress)
+        counts = generate(total, progress=_common.progress_printer())
         t1 = time.perf_counter()
         if not keep_indexes:
             create_indexes(indexes)
