@@ -50,6 +50,8 @@ def _zh(err: dict) -> str:
 
 
 from civicloop.cases.api import router as cases_router  # noqa: E402
+from civicloop.citizens.api import router as citizens_router  # noqa: E402
+from civicloop.citizens.intake import router as citizen_reports_router  # noqa: E402
 from civicloop.geo.api import router as geo_router  # noqa: E402
 from civicloop.org.api import router as org_router  # noqa: E402
 from civicloop.taxonomy.api import router as taxonomy_router  # noqa: E402
@@ -58,3 +60,5 @@ api.add_router("/auth", org_router)
 api.add_router("/cases", cases_router)
 api.add_router("/geo", geo_router)
 api.add_router("/categories", taxonomy_router)
+api.add_router("/citizen", citizens_router)
+api.add_router("/citizen", citizen_reports_router)

@@ -32,7 +32,50 @@ DESCRIPTION_MAX = env.integer("CIVICLOOP_DESCRIPTION_MAX", 4000, minimum=100)
 # How stale another process's cached grids/configuration may be before it re-checks the database.
 CACHE_RECHECK_SECONDS = env.number("CIVICLOOP_CACHE_RECHECK_SECONDS", 1.0, low=0.0, high=3600)
 ATTACHMENT_MAX_BYTES = env.integer("CIVICLOOP_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Photos: refused above this many pixels before decoding (decompression bombs; Pillow itself stops at
+# 178 million); the copy others see is shrunk to this long side; GPS, time and camera kept for staff.
+IMAGE_MAX_PIXELS = env.integer("CIVICLOOP_IMAGE_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+IMAGE_MAX_SIDE = env.integer("CIVICLOOP_IMAGE_MAX_SIDE", 2560, minimum=640)
+IMAGE_KEEP_PRIVATE_META = env.boolean("CIVICLOOP_IMAGE_KEEP_PRIVATE_META", True)
 NOTIFY_BACKEND = env.text("CIVICLOOP_NOTIFY_BACKEND", "console")  # console | null
+# SMS (channel "sms" of the outbox): console | null | aliyun (阿里云短信) | tencent (腾讯云短信).
+SMS_BACKEND = env.text("CIVICLOOP_SMS_BACKEND", "console")
+SMS_ACCESS_KEY_ID = env.text("CIVICLOOP_SMS_ACCESS_KEY_ID", "")  # Aliyun AccessKeyId / Tencent SecretId
+SMS_ACCESS_KEY_SECRET = env.text("CIVICLOOP_SMS_ACCESS_KEY_SECRET", "")  # AccessKeySecret / SecretKey
+SMS_SIGN_NAME = env.text("CIVICLOOP_SMS_SIGN_NAME", "")  # 短信签名, approved by the provider
+SMS_APP_ID = env.text("CIVICLOOP_SMS_APP_ID", "")  # Tencent SmsSdkAppId
+SMS_REGION = env.text("CIVICLOOP_SMS_REGION", "")  # empty: cn-hangzhou (Aliyun) / ap-guangzhou (Tencent)
+SMS_ENDPOINT = env.text("CIVICLOOP_SMS_ENDPOINT", "")  # empty: the provider's public endpoint
+
+
+def _sms_templates(key: str) -> dict[str, str]:
+    pairs = [item.split("=", 1) for item in env.listing(key, [])]
+    if any(len(pair) != 2 or not all(part.strip() for part in pair) for pair in pairs):
+        raise env.ConfigError(f"{key}: expected name=provider_template_id pairs, e.g. login_code=SMS_123456789")
+    return {name.strip(): template_id.strip() for name, template_id in pairs}
+
+
+# Our template name (login_code, case_closed) → the template id the provider approved (SMS_… / 1234567).
+SMS_TEMPLATES = _sms_templates("CIVICLOOP_SMS_TEMPLATES")
+if SMS_BACKEND not in ("console", "null", "aliyun", "tencent"):
+    raise env.ConfigError(f"CIVICLOOP_SMS_BACKEND={SMS_BACKEND!r}: expected console, null, aliyun or tencent")
+if SMS_BACKEND in ("aliyun", "tencent"):
+    # Nothing outside production may text a real person (a production .env copied to a laptop).
+    if ENVIRONMENT != "production":
+        raise env.ConfigError(f"CIVICLOOP_SMS_BACKEND={SMS_BACKEND} sends real messages: only with CIVICLOOP_ENV=production")
+    _sms_needed = {"CIVICLOOP_SMS_ACCESS_KEY_ID": SMS_ACCESS_KEY_ID, "CIVICLOOP_SMS_ACCESS_KEY_SECRET": SMS_ACCESS_KEY_SECRET,
+                   "CIVICLOOP_SMS_SIGN_NAME": SMS_SIGN_NAME, "CIVICLOOP_SMS_TEMPLATES": SMS_TEMPLATES.get("login_code")}
+    if SMS_BACKEND == "tencent":
+        _sms_needed["CIVICLOOP_SMS_APP_ID"] = SMS_APP_ID
+    _sms_missing = [key for key, value in _sms_needed.items() if not value]
+    if _sms_missing:
+        raise env.ConfigError(f"CIVICLOOP_SMS_BACKEND={SMS_BACKEND} needs {', '.join(_sms_missing)} (templates: login_code=…)")
+# Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
+CITIZEN_CODE_TTL_SECONDS = env.integer("CIVICLOOP_CITIZEN_CODE_TTL_SECONDS", 300, minimum=60)
+CITIZEN_CODE_MAX_ATTEMPTS = env.integer("CIVICLOOP_CITIZEN_CODE_MAX_ATTEMPTS", 5, minimum=1)
+CITIZEN_CODE_INTERVAL_SECONDS = env.integer("CIVICLOOP_CITIZEN_CODE_INTERVAL_SECONDS", 60, minimum=0)
+CITIZEN_CODES_PER_PHONE_HOUR = env.integer("CIVICLOOP_CITIZEN_CODES_PER_PHONE_HOUR", 5, minimum=1)
+CITIZEN_CODES_PER_IP_HOUR = env.integer("CIVICLOOP_CITIZEN_CODES_PER_IP_HOUR", 20, minimum=1)
 # Staff sign-in: this many wrong passwords within the window lock the account (and an address that
 # tries many accounts) until the window has passed.
 LOGIN_MAX_FAILURES = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES", 5, minimum=1)
@@ -61,6 +104,7 @@ INSTALLED_APPS = [
     "civicloop.taxonomy",
     "civicloop.cases",
     "civicloop.notify",
+    "civicloop.citizens",
     "civicloop.console",
 ]
 

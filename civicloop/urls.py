@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("console/", include("civicloop.console.urls")),
+    path("m/", include("civicloop.citizens.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

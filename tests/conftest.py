@@ -9,6 +9,8 @@ from hypothesis import settings as hypothesis_settings
 
 from civicloop.org.models import ApiToken, User
 
+pytest_plugins = ["tests.browser"]  # live server + Chromium fixtures for the browser tests
+
 
 # CI explores the same examples on every run, so a landing never depends on luck; developers'
 # runs explore new ones.

@@ -271,7 +271,10 @@ def upload_attachment(request, reference: str, file: File[UploadedFile], kind: F
 
 
 @router.get("/{reference}/attachments/{attachment_id}", summary="下载附件 download a photo")
-def download_attachment(request, reference: str, attachment_id: int):
+def download_attachment(request, reference: str, attachment_id: int, size: str = "full"):
+    """The photo without metadata; `?size=thumb` its JPEG thumbnail (long side 320)."""
     case = services.get_case(request.auth, reference)
     item = attachments.get(case, attachment_id)
+    if size == "thumb" and item.thumbnail:
+        return FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
     return FileResponse(item.file.open("rb"), content_type=item.content_type)

@@ -181,7 +181,8 @@ class CaseSequence(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.reference}/{instance.sha256[:16]}{instance.extension}"
+    """Under the case's folder; `cases.attachments` names the copy and its thumbnail."""
+    return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.reference}/{filename}"
 
 
 class Attachment(models.Model):
@@ -193,10 +194,20 @@ class Attachment(models.Model):
     case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
     event = models.ForeignKey(CaseEvent, models.SET_NULL, null=True, blank=True, related_name="attachments")
     kind = models.CharField("类型 kind", max_length=10, choices=Kind.choices)
+    # The copy everyone sees: upright, without metadata, at most CIVICLOOP_IMAGE_MAX_SIDE (re-encoded,
+    # or the file as sent when it holds nothing but pixels — see cases.images). Otherwise the bytes as
+    # sent are not kept: they carry the sender's GPS position and camera details.
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)  # JPEG, long side 320
+    content_type = models.CharField(max_length=40)  # of `file`
+    size = models.PositiveIntegerField()  # of `file`, in bytes
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    original_type = models.CharField(max_length=40, blank=True)  # as sent, sniffed from the bytes (HEIC → JPEG)
+    sha256 = models.CharField(max_length=64)  # of the bytes as sent: finds the same photo sent twice
+    # Where, when and with what camera the photo was taken (EXIF), for staff only; empty unless
+    # CIVICLOOP_IMAGE_KEEP_PRIVATE_META. Never put into `file` or `thumbnail`.
+    private_meta = models.JSONField(default=dict, blank=True)
     original_name = models.CharField(max_length=120, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -204,9 +215,3 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = "附件 attachment"
         verbose_name_plural = verbose_name
-
-    @property
-    def extension(self) -> str:
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}.get(
-            self.content_type, ".bin"
-        )

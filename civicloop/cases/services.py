@@ -210,8 +210,9 @@ def _notify(case: Case, action: str, plan: engine.Plan) -> None:
         notify.enqueue(recipient=f"department:{case.department_id}", subject=f"新任务 {case.reference}",
                        body=case.description[:200], case=case)
     elif action == Action.CLOSE and case.reporter_phone:
-        notify.enqueue(channel="sms", recipient=case.reporter_phone, subject=f"案件已办结 {case.reference}",
-                       body="您反映的问题已处理完毕，感谢参与城市管理。", case=case)
+        # Providers send only approved templates, so the closure notice is one of ours.
+        notify.enqueue_sms(phone=case.reporter_phone, template="case_closed", params={"reference": case.reference},
+                           subject=f"案件已办结 {case.reference}", case=case)
 
 
 # ---------------------------------------------------------------------------- the actions

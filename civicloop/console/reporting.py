@@ -56,12 +56,12 @@ def report_page(request):
 
 
 def _report(user, data: dict):
+    prepared = attachments.prepare(data["photos"])
     with transaction.atomic():
         case = services.report_case(
             actor=user, channel=CHANNEL_OF_ROLE.get(user.role, Channel.OTHER), lon=data["lon"], lat=data["lat"],
             description=data["description"], category=data["category"] or None, address=data["address"],
             self_handled=data["self_handled"], client_key=data["client_key"])
-        if case.events.count() == 1 and not case.attachments.exists():
-            for upload in data["photos"]:
-                attachments.attach(case, user, upload, kind="after" if data["self_handled"] else "before")
+        if case.events.count() == 1 and not case.attachments.exists():  # not a retry of a report already made
+            attachments.store(case, user, prepared, kind="after" if data["self_handled"] else "before")
     return case

@@ -20,6 +20,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # A message worth nothing later (a sign-in code) is dropped rather than sent after this time.
+    expires_at = models.DateTimeField("过期时间 expires", null=True, blank=True)
+    provider_ref = models.CharField("服务商消息号 provider's id", max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,51 +1,66 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from civicloop.notify.backends import get_backend
+from civicloop.notify import sms
+from civicloop.notify.backends import Undeliverable, get_backend
 from civicloop.notify.models import Delivery
 
 log = logging.getLogger("civicloop.notify")
 MAX_ATTEMPTS = 12
 
 
-def enqueue(*, recipient: str, subject: str, body: str, channel: str = "inbox", case=None, payload=None) -> Delivery:
+def enqueue(*, recipient: str, subject: str, body: str, channel: str = "inbox", case=None, payload=None,
+            expires_at: datetime | None = None) -> Delivery:
     """Call inside the transaction of the change being reported."""
     return Delivery.objects.create(
         channel=channel, recipient=recipient, subject=subject, body=body, payload=payload or {},
-        case=case, next_attempt_at=timezone.now(),
+        case=case, next_attempt_at=timezone.now(), expires_at=expires_at,
     )
+
+
+def enqueue_sms(*, phone: str, template: str, params: dict, subject: str, case=None,
+                expires_at: datetime | None = None) -> Delivery:
+    """An SMS from one of our templates (notify.sms.TEMPLATES) to a mainland mobile number."""
+    params = {name: str(value) for name, value in params.items()}
+    text = sms.template(template).render(params)
+    return enqueue(channel="sms", recipient=phone, subject=subject, body=text, case=case,
+                   payload={"sms": {"template": template, "params": params}}, expires_at=expires_at)
 
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(*, limit: int = 100, backend=None) -> int:
+def deliver_due(*, limit: int = 100, backend=None, sms_backend=None) -> int:
     """Send what is due; returns how many were sent. Safe to run in several workers."""
     backend = backend or get_backend(settings.NOTIFY_BACKEND)
+    sms_backend = sms_backend or sms.get_backend()
     sent = 0
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
     for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
-        sent += _deliver_one(pk, backend)
+        sent += _deliver_one(pk, backend, sms_backend)
     return sent
 
 
-def _deliver_one(pk: int, backend) -> int:
+def _deliver_one(pk: int, backend, sms_backend) -> int:
     with transaction.atomic():
         # skip_locked: two workers never send the same message twice.
         row = Delivery.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Delivery.Status.PENDING).first()
         if row is None:
             return 0
+        if row.expires_at and row.expires_at <= timezone.now():
+            return _give_up(row, "expired before it could be sent", sms_backend)
         row.attempts += 1
         try:
-            backend.send(channel=row.channel, recipient=row.recipient, subject=row.subject, body=row.body,
-                         payload=row.payload)
+            row.provider_ref = _send(row, backend, sms_backend)[:100]
+        except Undeliverable as exc:
+            return _give_up(row, str(exc), sms_backend)
         except Exception as exc:  # a provider's failure must not stop the queue
             row.last_error = str(exc)[:300]
             row.status = Delivery.Status.FAILED if row.attempts >= MAX_ATTEMPTS else Delivery.Status.PENDING
@@ -54,5 +69,38 @@ def _deliver_one(pk: int, backend) -> int:
             log.warning("delivery %s failed (attempt %s): %s", pk, row.attempts, exc)
             return 0
         row.status, row.sent_at = Delivery.Status.SENT, timezone.now()
-        row.save(update_fields=["attempts", "status", "sent_at"])
+        _forget_secrets(row, sms_backend)
+        row.save(update_fields=["attempts", "status", "sent_at", "provider_ref", "body", "payload"])
         return 1
+
+
+def _send(row: Delivery, backend, sms_backend) -> str:
+    if row.channel != "sms":
+        backend.send(channel=row.channel, recipient=row.recipient, subject=row.subject, body=row.body,
+                     payload=row.payload)
+        return ""
+    # Free text (no template) reaches the console backend; providers refuse it (sms.provider_template_id).
+    message = row.payload.get("sms") or {"template": "", "params": {}}
+    return sms_backend.send(row.recipient, message["template"], message["params"], row.body) or ""
+
+
+def _give_up(row: Delivery, reason: str, sms_backend) -> int:
+    row.status, row.last_error = Delivery.Status.FAILED, reason[:300]
+    _forget_secrets(row, sms_backend)
+    row.save(update_fields=["attempts", "status", "last_error", "body", "payload"])
+    log.warning("delivery %s dropped: %s", row.pk, reason)
+    return 0
+
+
+def _forget_secrets(row: Delivery, sms_backend) -> None:
+    """A sign-in code stays in the outbox only until it is sent (or given up), except with the console
+    backend, where the outbox is how a developer or a browser test reads it."""
+    message = row.payload.get("sms") if row.channel == "sms" else None
+    if not message or getattr(sms_backend, "keeps_text", False) or message["template"] not in sms.TEMPLATES:
+        return
+    template = sms.TEMPLATES[message["template"]]
+    if not template.secret:
+        return
+    masked = template.masked(message["params"])
+    row.body = template.render(masked)
+    row.payload = {**row.payload, "sms": {**message, "params": masked}}

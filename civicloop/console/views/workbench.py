@@ -122,7 +122,10 @@ def photo(request, reference: str, attachment_id: int):
         item = attachments.get(case, attachment_id)
     except NotFound:
         raise Http404(_("Photo not found.")) from None
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    if request.GET.get("size") == "thumb" and item.thumbnail:
+        response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -158,10 +161,10 @@ def act(request, reference: str, action: str):
 
 def _perform(case, user, action: str, form):
     """The action and its photos in one transaction: both are saved, or neither."""
+    prepared = attachments.prepare(form.cleaned_data.get("photos") or [])  # checked before anything changes
     with transaction.atomic():
         case = services.ACTIONS[action](case, user, **form.arguments())
-        for upload in form.cleaned_data.get("photos") or []:
-            attachments.attach(case, user, upload, kind=form.photo_kind or "evidence")
+        attachments.store(case, user, prepared, kind=form.photo_kind or "evidence")
     return case
 
 

@@ -1,4 +1,4 @@
-"""Browser tests: a real server thread on the test database and Debian's Chromium via Playwright.
+"""Browser tests (a pytest plugin, loaded by tests/conftest.py): a real server thread on the test database and Debian's Chromium via Playwright.
 
 The server shares the session's test database (the demo city is in it). These tests commit for
 real but never flush, so each one makes its own cases and looks for them by number; they run
@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "civicloop-demo"

@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from civicloop.citizens.models import Citizen, CitizenReport, LoginCode
+
+
+@admin.register(Citizen)
+class CitizenAdmin(admin.ModelAdmin):
+    """Citizens sign themselves up with an SMS code; administrators only rename or disable them."""
+
+    list_display = ("phone", "display_name", "created_at", "last_seen_at", "active")
+    list_filter = ("active",)
+    search_fields = ("phone", "display_name")
+    fields = ("phone", "display_name", "active", "created_at", "last_seen_at")
+    readonly_fields = ("phone", "created_at", "last_seen_at")
+    show_full_result_count = False
+    ordering = ("-id",)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LoginCode)
+class LoginCodeAdmin(admin.ModelAdmin):
+    """Sign-in codes sent, read-only (only a hash of each code is kept)."""
+
+    list_display = ("phone", "created_at", "expires_at", "attempts", "used_at", "ip")
+    search_fields = ("phone", "ip")
+    exclude = ("code_hash",)
+    readonly_fields = ("phone", "created_at", "expires_at", "attempts", "used_at", "ip")
+    show_full_result_count = False
+    ordering = ("-id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CitizenReport)
+class CitizenReportAdmin(admin.ModelAdmin):
+    list_display = ("case", "citizen", "followed", "tracking_code", "created_at")
+    list_filter = ("followed",)
+    search_fields = ("case__reference", "citizen__phone", "tracking_code")
+    raw_id_fields = ("case", "citizen")
+    show_full_result_count = False
+    ordering = ("-id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

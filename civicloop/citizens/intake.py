@@ -1,0 +1,231 @@
+"""The citizen's reports over JSON (/api/citizen/…): report with photos, look for the same problem
+nearby and follow it instead, list and read one's own reports in plain words.
+
+Intake is idempotent on the client key the app draws for each report (its outbox resends until
+the server answers), so a retry on a bad network returns the first case and never makes a second.
+The case, the reporter's link and the photos are saved in one transaction: all or nothing.
+"""
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from civicloop.cases import attachments, services as cases
+from civicloop.cases.models import Case, Channel
+from civicloop.cases.rules import Kind
+from civicloop.citizens import services
+from civicloop.citizens.api import require_csrf
+from civicloop.citizens.models import CitizenReport
+from civicloop.citizens.status import PUBLIC_STEPS, plain_state
+from civicloop.core.errors import InvalidInput, NotFound, ServiceError
+from civicloop.geo.points import parse_point
+from civicloop.lib.coords import distance_m
+from civicloop.taxonomy.queries import config, suggest_categories
+
+router = Router(tags=["citizen 市民"])
+
+
+class SignInNeeded(ServiceError):
+    status = 401
+    code = "sign_in"
+
+
+class ReportIn(Schema):
+    lon: str = ""
+    lat: str = ""
+    crs: str = "wgs84"
+    description: str = ""
+    category: str = ""
+    address: str = ""
+    client_key: str = ""
+
+
+class ReportOut(Schema):
+    reference: str
+    status: str
+    url: str
+    tracking_code: str | None = None
+    created: bool
+
+
+def _url(reference: str) -> str:
+    return reverse("citizens:report", args=[reference])
+
+
+@router.post("/reports", response={201: ReportOut, 200: ReportOut}, url_name="citizen_report_create",
+             summary="市民上报 report a problem (multipart, up to 9 photos)")
+def create_report(request: HttpRequest, payload: Form[ReportIn], photos: File[list[UploadedFile]] = None):
+    require_csrf(request)
+    citizen = services.current_citizen(request)
+    category = payload.category.strip() or None
+    _check_anonymous(citizen, category)
+    key = payload.client_key.strip() or None
+    if key:
+        earlier = _earlier(key, citizen)
+        if earlier is not None:
+            return Status(200, _out(earlier, created=False))
+    prepared = attachments.prepare(photos or [])  # decoded before the write lock is taken
+    try:
+        with transaction.atomic():
+            case = cases.report_case(
+                actor=None, channel=Channel.CITIZEN, lon=payload.lon or None, lat=payload.lat or None, crs=payload.crs,
+                description=payload.description, category=category, address=payload.address,
+                reporter_phone=citizen.phone if citizen else "", client_key=key)
+            link = services.link_reporter(case, citizen=citizen)
+            attachments.store(case, None, prepared, kind="before")
+    except IntegrityError:
+        # Two sends of one report raced: the first one's case is the answer.
+        earlier = _earlier(key, citizen) if key else None
+        if earlier is None:
+            raise
+        return Status(200, _out(earlier, created=False))
+    return Status(201, _out(link, created=True))
+
+
+def _check_anonymous(citizen, category: str | None) -> None:
+    if citizen is not None:
+        return
+    info = config().categories.get(category or "")
+    if info is None or not info.allow_anonymous:
+        raise SignInNeeded("请先用手机号登录；只有部分问题类型可以匿名上报 / sign in first; only some categories "
+                           "accept anonymous reports")
+
+
+def _earlier(key: str, citizen) -> CitizenReport | None:
+    link = (CitizenReport.objects.select_related("case").filter(case__client_key=key, followed=False).first())
+    if link is None:
+        return None
+    if citizen is not None and link.citizen_id != citizen.pk:
+        raise InvalidInput.field("client_key", "客户端编号冲突，请重新提交 / client key already used; submit again")
+    return link
+
+
+def _out(link: CitizenReport, *, created: bool) -> dict:
+    case = link.case
+    return {"reference": case.reference, "status": plain_state(case.state), "url": _url(case.reference),
+            "tracking_code": link.tracking_code, "created": created}
+
+
+# ---------------------------------------------------------------------------- before reporting
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    share: int
+
+
+@router.get("/suggest", response=list[SuggestionOut], url_name="citizen_suggest", summary="建议问题类型 suggest a category")
+def suggest(request: HttpRequest, text: str = ""):
+    return [{"code": info.code, "name": info.name, "share": round(share * 100)}
+            for info, share in suggest_categories(text[:500])]
+
+
+class NearbyOut(Schema):
+    reference: str
+    category_name: str
+    description: str
+    distance_m: int
+    status: str
+
+
+@router.get("/nearby", response=list[NearbyOut], url_name="citizen_nearby",
+            summary="附近相同问题 open cases of this category nearby (已有人上报)")
+def nearby(request: HttpRequest, lon: str, lat: str, category: str, crs: str = "wgs84"):
+    """Only what any passer-by can see on the street: no names, no phones, no photos of people."""
+    x, y = parse_point(lon, lat, crs)
+    radius = settings.DUPLICATE_RADIUS_M
+    dlat = radius / 111_320
+    dlon = radius / (111_320 * max(0.1, math.cos(math.radians(y))))
+    rows = (Case.objects.filter(kind=Kind.OPEN, category_id=category, duplicate_of__isnull=True,
+                                lat__range=(y - dlat, y + dlat), lon__range=(x - dlon, x + dlon))
+            .select_related("category")[:100])
+    found = []
+    for case in rows:
+        metres = distance_m(x, y, case.lon, case.lat)
+        if metres <= radius:
+            found.append({"reference": case.reference, "category_name": case.category.name,
+                          "description": case.description[:60], "distance_m": round(metres),
+                          "status": plain_state(case.state)})
+    return sorted(found, key=lambda row: row["distance_m"])[:5]
+
+
+@router.post("/reports/{reference}/follow", response={200: ReportOut}, url_name="citizen_follow",
+             summary="关注已有案件 follow a case instead of reporting again (photos optional)")
+def follow(request: HttpRequest, reference: str, photos: File[list[UploadedFile]] = None):
+    require_csrf(request)
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        raise SignInNeeded("请先用手机号登录 / sign in first")
+    case = Case.objects.filter(reference=reference, kind=Kind.OPEN).first()
+    if case is None:
+        raise NotFound("案件不存在或已办结 / no open case with this number")
+    prepared = attachments.prepare(photos or [])
+    with transaction.atomic():
+        link = services.follow(case, citizen)
+        attachments.store(case, None, prepared, kind="before")
+    return _out(link, created=False)
+
+
+# ---------------------------------------------------------------------------- my reports
+
+
+class MyReportOut(Schema):
+    reference: str
+    status: str
+    followed: bool
+    description: str
+    reported_at: str
+    url: str
+
+
+@router.get("/reports", response=list[MyReportOut], url_name="citizen_reports", summary="我的上报 my reports")
+def my_reports(request: HttpRequest):
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        raise SignInNeeded("请先用手机号登录 / sign in first")
+    links = CitizenReport.objects.filter(citizen=citizen).select_related("case").order_by("-created_at")[:200]
+    return [{"reference": link.case.reference, "status": plain_state(link.case.state), "followed": link.followed,
+             "description": link.case.description[:80], "reported_at": link.case.reported_at.isoformat(),
+             "url": _url(link.case.reference)} for link in links]
+
+
+def citizen_case(request: HttpRequest, reference: str, code: str = "") -> tuple[Case, CitizenReport]:
+    """A case the signed-in citizen reported or follows, or the one its tracking code names; 404
+    otherwise, so nobody can read another person's report by guessing numbers."""
+    citizen = services.current_citizen(request)
+    link = None
+    if citizen is not None:
+        link = CitizenReport.objects.select_related("case").filter(citizen=citizen, case__reference=reference).first()
+    if link is None and code:
+        found = services.find_by_tracking_code(code)
+        link = found if found and found.case.reference == reference else None
+    if link is None:
+        raise NotFound("没有找到您的这条上报 / no report of yours with this number")
+    return link.case, link
+
+
+def public_timeline(case: Case) -> list[dict]:
+    rows = []
+    for event in case.events.order_by("seq"):
+        step = PUBLIC_STEPS.get(event.action)
+        if step is None or (event.action == "check" and not (event.data or {}).get("passed", True)):
+            continue
+        rows.append({"step": step[0], "at": event.created_at})
+    return rows
+
+
+@router.get("/reports/{reference}/photos/{attachment_id}", url_name="citizen_photo", summary="照片 a photo of my report")
+def photo(request: HttpRequest, reference: str, attachment_id: int, code: str = "", size: str = ""):
+    case, _link = citizen_case(request, reference, code)
+    item = attachments.get(case, attachment_id)
+    if item.kind == "evidence":
+        raise NotFound("附件不存在 / attachment not found")  # inspectors' site photos stay inside
+    stored = item.thumbnail if size == "thumb" and item.thumbnail else item.file
+    return FileResponse(stored.open("rb"), content_type="image/jpeg" if stored is item.thumbnail else item.content_type)

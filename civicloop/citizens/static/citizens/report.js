@@ -1,0 +1,140 @@
+// The report page: photos (shrunk here), a pin on the map, text, a category; the report goes to
+// the outbox first, so a lost connection delays it and nothing else.
+(function () {
+  "use strict";
+  const form = document.getElementById("report");
+  if (!form) return;
+  const $ = (id) => document.getElementById(id);
+  const tiles = JSON.parse(form.dataset.tiles);
+  let photos = [];
+
+  // --- map pin (in the tiles' coordinate system; sent with it)
+  const map = L.map("pin-map", { attributionControl: !!tiles.url }).setView([tiles.center[1], tiles.center[0]], 13);
+  if (tiles.url) L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: 19 }).addTo(map);
+  let pin = null;
+  function place(lat, lon, zoom) {
+    $("lat").value = lat.toFixed(7); $("lon").value = lon.toFixed(7);
+    if (!pin) { pin = L.marker([lat, lon], { draggable: true }).addTo(map); pin.on("dragend", () => { const p = pin.getLatLng(); place(p.lat, p.lng); }); }
+    else pin.setLatLng([lat, lon]);
+    if (zoom) map.setView([lat, lon], zoom);
+    lookNearby();
+  }
+  map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
+  $("locate").addEventListener("click", () => {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition((pos) => {
+      // The browser gives WGS-84; for GCJ-02 tiles the server converts, so send what we have.
+      form.dataset.crs = "wgs84";
+      place(pos.coords.latitude, pos.coords.longitude, 17);
+    }, () => showError("location", "无法获取位置，请在地图上点选"), { enableHighAccuracy: true, timeout: 10000 });
+  });
+
+  // --- photos
+  $("photos").addEventListener("change", async (e) => {
+    const files = [...e.target.files];
+    showError("photos", "");
+    if (photos.length + files.length > 9) { showError("photos", "最多上传9张照片"); e.target.value = ""; return; }
+    for (const f of files) photos.push(await window.civicShrink(f));
+    e.target.value = "";
+    $("thumbs").innerHTML = "";
+    photos.forEach((p) => { const img = document.createElement("img"); img.src = URL.createObjectURL(p); img.alt = "照片"; $("thumbs").appendChild(img); });
+  });
+
+  // --- category suggestion and duplicates nearby
+  let timer = null;
+  $("description").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 400); });
+  $("category").addEventListener("change", lookNearby);
+  async function suggest() {
+    const text = $("description").value.trim();
+    if (!text) { $("suggest").textContent = ""; return; }
+    try {
+      const rows = await (await fetch(form.dataset.suggest + "?text=" + encodeURIComponent(text))).json();
+      $("suggest").innerHTML = "";
+      rows.forEach((r) => {
+        const b = document.createElement("button"); b.type = "button"; b.textContent = `${r.name}（${r.share}%）`;
+        b.className = "suggestion"; b.onclick = () => { $("category").value = r.code; lookNearby(); };
+        $("suggest").appendChild(b);
+      });
+      if (!$("category").value && rows.length) { $("category").value = rows[0].code; lookNearby(); }
+    } catch (e) { /* offline: the citizen picks */ }
+  }
+  async function lookNearby() {
+    if (!$("lon").value || !$("category").value) { $("nearby").hidden = true; return; }
+    const q = new URLSearchParams({ lon: $("lon").value, lat: $("lat").value, crs: form.dataset.crs, category: $("category").value });
+    try {
+      const rows = await (await fetch(form.dataset.nearby + "?" + q)).json();
+      $("nearby-list").innerHTML = "";
+      rows.forEach((r) => {
+        const li = document.createElement("li");
+        li.innerHTML = `<strong></strong> <span class="status"></span><div class="muted"></div><button type="button" class="follow">关注此案件</button>`;
+        li.querySelector("strong").textContent = r.category_name;
+        li.querySelector(".status").textContent = r.status;
+        li.dataset.reference = r.reference;
+        li.querySelector(".muted").textContent = `${r.distance_m} 米 · ${r.description} · ${r.reference}`;
+        li.querySelector("button").onclick = () => follow(r.reference);
+        $("nearby-list").appendChild(li);
+      });
+      $("nearby").hidden = rows.length === 0;
+    } catch (e) { $("nearby").hidden = true; }
+  }
+  async function follow(reference) {
+    const body = new FormData();
+    photos.forEach((p, i) => body.append("photos", p, `photo-${i + 1}.jpg`));
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    const r = await fetch(form.dataset.url.replace(/\/?$/, "/") + reference + "/follow", { method: "POST", body, headers: { "X-CSRFToken": m ? decodeURIComponent(m[1]) : "" } });
+    if (r.ok) window.location.href = form.dataset.url.replace("/api/citizen/reports", "/m/reports") + "/" + reference + "/";
+    else showError("form", ((await r.json()).detail) || "关注失败");
+  }
+
+  // --- submit: into the outbox, then try to send
+  function showError(field, text) {
+    const el = field === "form" ? $("form-error") : form.querySelector(`[data-error-for="${field}"]`);
+    if (el) el.textContent = text || "";
+  }
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    ["photos", "location", "description", "category", "form"].forEach((f) => showError(f, ""));
+    if (!$("lon").value) { showError("location", "请确定问题位置"); return; }
+    if (!$("description").value.trim()) { showError("description", "请描述问题"); return; }
+    $("submit").disabled = true;
+    const fields = { lon: $("lon").value, lat: $("lat").value, crs: form.dataset.crs, description: $("description").value,
+                     category: $("category").value, address: $("address").value };
+    const item = await window.civicOutbox.enqueue(form.dataset.url, fields, photos);
+    const result = await window.civicOutbox.sendOne(item);
+    $("submit").disabled = false;
+    if (result.state === "sent") { window.location.href = result.data.url; return; }
+    if (result.state === "refused") {
+      (result.data.errors || []).forEach((er) => showError(er.field === "file" ? "photos" : er.field, er.message));
+      if (!(result.data.errors || []).length) showError("form", result.data.detail);
+      await window.civicOutbox.remove(item.client_key); // fix and submit again: a new report
+      return;
+    }
+    form.reset(); photos = []; $("thumbs").innerHTML = "";
+    renderOutbox();
+  });
+
+  const sent = []; // sent from this page, shown until the page is left
+  async function renderOutbox() {
+    const items = await window.civicOutbox.all();
+    const list = $("outbox");
+    list.innerHTML = items.length || sent.length ? "" : '<li class="muted">没有待发送的上报</li>';
+    sent.forEach((s) => {
+      const li = document.createElement("li");
+      li.className = "sent";
+      li.innerHTML = `<span class="status">已发送</span> <a></a>`;
+      li.querySelector("a").textContent = s.reference; li.querySelector("a").href = s.url;
+      list.appendChild(li);
+    });
+    items.forEach((it) => {
+      const li = document.createElement("li");
+      li.dataset.clientKey = it.client_key;
+      li.innerHTML = `<span class="status ${it.state}"></span> <span></span>`;
+      li.querySelector(".status").textContent = it.state === "refused" ? "未通过：" + (it.detail || "") : "排队中，网络恢复后自动发送";
+      li.querySelector("span:last-child").textContent = it.fields.description.slice(0, 30);
+      list.appendChild(li);
+    });
+  }
+  document.addEventListener("outbox:changed", renderOutbox);
+  document.addEventListener("outbox:sent", (e) => { sent.unshift({ reference: e.detail.data.reference, url: e.detail.data.url }); renderOutbox(); });
+  renderOutbox();
+})();

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from civicloop.citizens import views
+
+app_name = "citizens"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("report/", views.report, name="new_report"),
+    path("reports/<str:reference>/", views.report_detail, name="report"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="sw"),
+]

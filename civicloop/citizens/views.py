@@ -1,0 +1,99 @@
+"""The citizen app's pages (/m/): a small installable web app that works in WeChat's browser.
+
+Pages are drawn on the server; the browser adds photos, the map pin and the offline outbox.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from civicloop.citizens import services
+from civicloop.citizens.intake import citizen_case, public_timeline
+from civicloop.citizens.status import plain_state
+from civicloop.console import tiles
+from civicloop.core.errors import NotFound
+from civicloop.taxonomy.queries import config
+
+# The city's centre for the first view of the map (蒙自市 文澜街道); a pin is placed by the citizen.
+CITY_CENTRE = (103.385, 23.367)
+
+
+def _context(request, **extra) -> dict:
+    return {"citizen": services.current_citizen(request), **extra}
+
+
+@ensure_csrf_cookie
+def home(request):
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        return redirect("citizens:login")
+    links = citizen.case_links.select_related("case").order_by("-created_at")[:50]
+    rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
+    return render(request, "citizens/home.html", _context(request, rows=rows))
+
+
+@ensure_csrf_cookie
+def login(request):
+    return render(request, "citizens/login.html", _context(request, next=request.GET.get("next", "")))
+
+
+@ensure_csrf_cookie
+def report(request):
+    if services.current_citizen(request) is None:
+        return redirect(f"{reverse('citizens:login')}?next={reverse('citizens:new_report')}")
+    source = tiles.tile_config()
+    centre = tiles.to_display(*CITY_CENTRE)
+    return render(request, "citizens/report.html", _context(
+        request, tiles=source, tiles_json=json.dumps({**source, "center": centre}), category_groups=_groups()))
+
+
+def _groups() -> list:
+    """Categories in plain-language groups (the standard's major classes), for people, not codes."""
+    groups = defaultdict(list)
+    for info in sorted(config().categories.values(), key=lambda c: c.code):
+        if info.active:
+            groups[info.major_name].append(info)
+    return list(groups.items())
+
+
+@ensure_csrf_cookie
+def report_detail(request, reference: str):
+    try:
+        case, link = citizen_case(request, reference, request.GET.get("code", ""))
+    except NotFound:
+        raise Http404("没有找到您的这条上报") from None
+    photos = case.attachments.exclude(kind="evidence").order_by("pk")
+    return render(request, "citizens/case.html", _context(
+        request, case=case, link=link, status=plain_state(case.state), timeline=public_timeline(case),
+        before=[p for p in photos if p.kind == "before"], after=[p for p in photos if p.kind == "after"],
+        code=request.GET.get("code", "")))
+
+
+def manifest(request):
+    body = {
+        "name": f"{settings.CITY_NAME}随手拍", "short_name": "随手拍", "lang": "zh-Hans",
+        "start_url": reverse("citizens:home"), "scope": reverse("citizens:home"), "display": "standalone",
+        "background_color": "#f4f6f9", "theme_color": "#0b5cad",
+        "icons": [{"src": static("citizens/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json")
+
+
+@never_cache
+def service_worker(request):
+    """Served from /m/ so its scope is the whole app; it keeps the app's shell for offline starts."""
+    shell = [reverse("citizens:new_report"), static("citizens/app.css"), static("citizens/outbox.js"),
+             static("citizens/shrink.js"), static("citizens/report.js"), static("vendor/leaflet/leaflet.js"),
+             static("vendor/leaflet/leaflet.css")]
+    script = render(request, "citizens/sw.js", {"shell": json.dumps(shell)}).content
+    response = HttpResponse(script, content_type="text/javascript")
+    response["Service-Worker-Allowed"] = reverse("citizens:home")
+    return response

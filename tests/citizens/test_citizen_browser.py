@@ -1,0 +1,110 @@
+"""The citizen app on a 390×844 phone with location granted, real photo files, a real browser:
+sign in with the SMS code from the console backend, report with two photos, follow a duplicate
+instead of reporting again, report offline and watch it go when the network is back."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from civicloop.cases import services
+from civicloop.cases.models import Case
+from civicloop.citizens.models import CitizenReport
+from civicloop.notify.sms.console import last_text
+from tests.browser import CHROMIUM_ARGS, PHONE  # noqa: F401  (the same browser settings)
+from tests.conftest import WENLAN
+
+HERE = {"latitude": WENLAN[1], "longitude": WENLAN[0]}
+
+
+@pytest.fixture
+def photos(tmp_path):
+    paths = []
+    for i, colour in enumerate([(200, 60, 40), (40, 120, 200)]):
+        path = tmp_path / f"street-{i}.jpg"
+        Image.new("RGB", (1200, 900), colour).save(path, "JPEG", quality=90)
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture
+def phone(site, browser, shots):
+    contexts = []
+
+    def open_app(number: str):
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                      locale="zh-CN", geolocation=HERE, permissions=["geolocation"])
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{site}/m/")
+        expect(page).to_have_url(re.compile(r"/m/login/"))
+        page.get_by_label("手机号").fill(number)
+        page.get_by_role("button", name="获取验证码").click()
+        expect(page.get_by_role("button", name="验证码已发送")).to_be_visible()
+        code = re.search(r"\d{6}", last_text(number)).group(0)
+        page.get_by_label("验证码").fill(code)
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(re.compile(r"/m/$"))
+        return page
+
+    yield open_app
+    for context in contexts:
+        context.close()
+
+
+def fill_report(page, photos, description: str, category: str = "06010") -> None:
+    page.get_by_role("link", name=re.compile("上报问题")).click()
+    page.locator("#photos").set_input_files(photos)
+    expect(page.locator("#thumbs img")).to_have_count(len(photos))
+    page.get_by_role("button", name="使用当前位置").click()
+    expect(page.locator("#lon")).not_to_have_value("")
+    page.get_by_label("问题描述").fill(description)
+    page.locator("#category").select_option(category)
+
+
+def test_sign_in_and_report_with_two_photos(site, phone, photos, shots):
+    page = phone("13900001111")
+    shots(page, "signed-in")
+    fill_report(page, photos, "天马路垃圾桶满溢，垃圾散落一地")
+    shots(page, "report-filled")
+    page.get_by_role("button", name="提交上报").click()
+    expect(page).to_have_url(re.compile(r"/m/reports/[\d-]+/$"))
+    expect(page.get_by_test_id("status")).to_have_text("已受理")
+    reference = page.url.rstrip("/").rsplit("/", 1)[-1]
+    shots(page, "report-sent")
+    case = Case.objects.get(reference=reference)
+    assert case.attachments.filter(kind="before").count() == 2
+    assert CitizenReport.objects.get(case=case, followed=False).citizen.phone == "13900001111"
+
+
+def test_a_duplicate_nearby_is_followed_instead(site, phone, photos, shots):
+    original = services.report_case(actor=None, channel="citizen", lon=WENLAN[0] + 0.0003, lat=WENLAN[1],
+                                    description="垃圾桶满溢 已有人报", category="06010")
+    page = phone("13900002222")
+    fill_report(page, photos[:1], "这里垃圾桶满了")
+    expect(page.locator("#nearby")).to_be_visible()
+    expect(page.locator("#nearby-list")).to_contain_text("米")
+    shots(page, "already-reported")
+    page.locator(f'#nearby-list li[data-reference="{original.reference}"]').get_by_role("button", name="关注此案件").click()
+    expect(page).to_have_url(re.compile(f"/m/reports/{original.reference}/$"))
+    assert CitizenReport.objects.filter(case=original, followed=True, citizen__phone="13900002222").exists()
+    assert original.attachments.count() == 1
+    assert Case.objects.filter(description="这里垃圾桶满了").count() == 0
+
+
+def test_a_report_made_offline_is_sent_when_the_network_returns(site, phone, photos, shots):
+    page = phone("13900003333")
+    fill_report(page, photos[:1], "离线上报：井盖缺失")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="提交上报").click()
+    expect(page.locator("#outbox")).to_contain_text("排队中")
+    expect(page.locator("#net")).to_be_visible()
+    shots(page, "queued-offline")
+    assert not Case.objects.filter(description="离线上报：井盖缺失").exists()
+    page.context.set_offline(False)
+    expect(page.locator("#outbox li.sent")).to_be_visible(timeout=20_000)
+    shots(page, "sent-when-back")
+    assert Case.objects.filter(description="离线上报：井盖缺失").count() == 1

@@ -1,0 +1,166 @@
+"""Citizen reports over HTTP: idempotent intake with photos, all-or-nothing, nearby, follow, privacy."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from civicloop.cases.models import Attachment, Case
+from civicloop.citizens.models import Citizen, CitizenReport
+from civicloop.citizens.services import SESSION_KEY
+from tests.conftest import WENLAN
+
+
+def jpeg(name="photo.jpg", size=(800, 600), colour=(120, 80, 40)) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+@pytest.fixture
+def citizen_client(db):
+    def make(phone="13800138000") -> Client:
+        citizen, _ = Citizen.objects.get_or_create(phone=phone)
+        client = Client(enforce_csrf_checks=True)
+        session = client.session
+        session[SESSION_KEY] = citizen.pk
+        session.save()
+        client.get("/m/")  # sets the CSRF cookie, as the app's pages do
+        client.csrf = client.cookies["csrftoken"].value
+        return client
+    return make
+
+
+def post_report(client, *, client_key="k-1", photos=(), **fields):
+    data = {"lon": str(WENLAN[0]), "lat": str(WENLAN[1]), "description": "路边垃圾桶满溢，垃圾散落",
+            "category": "06010", "client_key": client_key, **fields}
+    if photos:
+        data["photos"] = list(photos)
+    return client.post("/api/citizen/reports", data, HTTP_X_CSRFTOKEN=client.csrf)
+
+
+def test_a_report_with_two_photos_makes_one_case_linked_to_the_citizen(citizen_client):
+    client = citizen_client()
+    response = post_report(client, photos=[jpeg("a.jpg"), jpeg("b.jpg", colour=(10, 200, 30))])
+    assert response.status_code == 201, response.content
+    body = response.json()
+    case = Case.objects.get(reference=body["reference"])
+    assert body["status"] == "已受理" and body["url"] == f"/m/reports/{case.reference}/"
+    assert case.channel == "citizen" and case.reporter_phone == "13800138000"
+    assert case.attachments.filter(kind="before").count() == 2
+    assert CitizenReport.objects.get(case=case).citizen.phone == "13800138000"
+
+
+def test_the_same_client_key_three_times_makes_one_case(citizen_client):
+    client = citizen_client()
+    answers = [post_report(client, client_key="same-key", photos=[jpeg()]) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert len({a.json()["reference"] for a in answers}) == 1
+    assert Case.objects.filter(client_key="same-key").count() == 1
+    assert Attachment.objects.filter(case__client_key="same-key").count() == 1
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda: [io.BytesIO(b"")], "文件为空"),
+    (lambda: [type("F", (io.BytesIO,), {"name": "x.jpg"})(b"this is a text file, not a photo")], "只接受"),
+    (lambda: [jpeg(f"{i}.jpg") for i in range(10)], "最多上传9张照片"),
+])
+def test_bad_photos_are_refused_and_nothing_is_stored(citizen_client, bad, message):
+    client = citizen_client()
+    before = (Case.objects.count(), Attachment.objects.count(), CitizenReport.objects.count())
+    files = bad()
+    for i, f in enumerate(files):
+        f.name = getattr(f, "name", None) or f"f{i}.jpg"
+    response = post_report(client, client_key="bad-photos", photos=files)
+    assert response.status_code == 422
+    assert message in response.json()["detail"] + str(response.json().get("errors"))
+    assert (Case.objects.count(), Attachment.objects.count(), CitizenReport.objects.count()) == before
+
+
+def test_no_location_and_a_point_in_the_sea_are_refused(citizen_client):
+    client = citizen_client()
+    response = post_report(client, client_key="no-where", lon="", lat="")
+    assert response.status_code == 422
+    response = post_report(client, client_key="sea", lon="122.5", lat="30.0")  # the East China Sea
+    assert response.status_code == 422 and "不在" in response.json()["detail"]
+    assert not Case.objects.filter(client_key__in=["no-where", "sea"]).exists()
+
+
+def test_without_csrf_nothing_is_accepted(citizen_client):
+    client = citizen_client()
+    response = client.post("/api/citizen/reports", {"lon": "103.385", "lat": "23.367", "description": "x",
+                                                    "category": "06010", "client_key": "no-csrf"})
+    assert response.status_code == 403 and not Case.objects.filter(client_key="no-csrf").exists()
+
+
+def test_anonymous_reports_get_a_tracking_code_where_the_category_allows_it(db):
+    from civicloop.taxonomy.models import Category
+
+    anonymous = Client()
+    anonymous.get("/m/login/")
+    token = anonymous.cookies["csrftoken"].value
+    data = {"lon": "103.385", "lat": "23.367", "description": "井盖松动", "category": "06010", "client_key": "anon-1"}
+    response = anonymous.post("/api/citizen/reports", data, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 201
+    code = response.json()["tracking_code"]
+    assert code and len(code) == 10
+    reference = response.json()["reference"]
+    assert anonymous.get(f"/m/reports/{reference}/?code={code.lower()}").status_code == 200
+    assert anonymous.get(f"/m/reports/{reference}/?code=ABCDEFGHJK").status_code == 404
+
+    category = Category.objects.get(code="01001")
+    category.allow_anonymous = False
+    category.save()
+    response = anonymous.post("/api/citizen/reports", {**data, "category": "01001", "client_key": "anon-2"},
+                              HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 401 and "请先用手机号登录" in response.json()["detail"]
+    assert not Case.objects.filter(client_key="anon-2").exists()
+
+
+def test_nearby_shows_the_same_problem_and_following_adds_a_photo(citizen_client):
+    first = citizen_client("13800138001")
+    reference = post_report(first, client_key="orig").json()["reference"]
+    second = citizen_client("13800138002")
+    rows = second.get("/api/citizen/nearby", {"lon": WENLAN[0] + 0.0002, "lat": WENLAN[1], "category": "06010"}).json()
+    assert [r["reference"] for r in rows] == [reference]
+    assert set(rows[0]) == {"reference", "category_name", "description", "distance_m", "status"}  # nothing personal
+    response = second.post(f"/api/citizen/reports/{reference}/follow", {"photos": [jpeg()]},
+                           HTTP_X_CSRFTOKEN=second.csrf)
+    assert response.status_code == 200
+    assert CitizenReport.objects.filter(case__reference=reference, followed=True).count() == 1
+    assert Case.objects.get(reference=reference).attachments.count() == 1
+    mine = second.get("/api/citizen/reports").json()
+    assert mine[0]["reference"] == reference and mine[0]["followed"] is True
+
+
+def test_a_citizen_reads_only_their_own_reports(citizen_client):
+    owner = citizen_client("13800138003")
+    reference = post_report(owner, client_key="own", photos=[jpeg()]).json()["reference"]
+    page = owner.get(f"/m/reports/{reference}/")
+    assert page.status_code == 200 and "已受理" in page.content.decode()
+    stranger = citizen_client("13800138004")
+    assert stranger.get(f"/m/reports/{reference}/").status_code == 404
+    photo = Case.objects.get(reference=reference).attachments.get()
+    assert stranger.get(f"/api/citizen/reports/{reference}/photos/{photo.pk}").status_code == 404
+    assert owner.get(f"/api/citizen/reports/{reference}/photos/{photo.pk}?size=thumb").status_code == 200
+
+
+def test_the_reporter_gets_an_sms_from_an_approved_template_when_the_case_closes(citizen_client, persona):
+    from civicloop.cases import services as cases
+    from civicloop.notify.models import Delivery
+
+    reference = post_report(citizen_client("13800138005"), client_key="closing").json()["reference"]
+    case = Case.objects.get(reference=reference)
+    cases.file_case(case, persona("operator"), category="06010")
+    cases.dispatch_case(case, persona("dispatcher"), department="hwz")
+    cases.sign_case(case, persona("handler_hwz"))
+    cases.handle_case(case, persona("handler_hwz"), note="已清运")
+    cases.check_fix(case, persona("inspector_001"), passed=True)
+    cases.close_case(case, persona("leader"))
+    sms = Delivery.objects.get(channel="sms", recipient="13800138005", case=case)
+    assert sms.payload["sms"]["template"] == "case_closed"
+    assert sms.body == f"您反映的问题（{reference}）已处理完毕，感谢参与城市管理。"
