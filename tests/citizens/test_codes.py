@@ -331,7 +331,7 @@ def test_the_admin_pages_open_and_never_show_a_code(admin_client, case):
     services.request_code(PHONE, IP)
     citizen = services.verify_code(PHONE, code_from_outbox(), IP)
     services.link_reporter(case, citizen=citizen)
-    login = LoginCode.objects.get()
+    login = LoginCode.objects.get(phone=PHONE)
     for url in ("/admin/citizens/citizen/", f"/admin/citizens/citizen/{citizen.pk}/change/",
                 "/admin/citizens/logincode/", f"/admin/citizens/logincode/{login.pk}/change/",
                 "/admin/citizens/citizenreport/"):
@@ -372,7 +372,7 @@ def test_two_sign_ins_with_the_same_code_at_once_one_succeeds():
     results = _at_once(2, lambda i: services.verify_code(PHONE, code, IP).pk)
     assert sorted(kind for kind, _ in results) == ["ok", "refused"], results
     assert next(m for kind, m in results if kind == "refused").startswith("验证码已使用")
-    assert Citizen.objects.count() == 1 and LoginCode.objects.get().used_at is not None
+    assert Citizen.objects.filter(phone=PHONE).count() == 1 and LoginCode.objects.get(phone=PHONE).used_at is not None
 
 
 @pytest.mark.transactional
@@ -383,5 +383,5 @@ def test_wrong_guesses_sent_at_once_use_up_the_five_tries_and_no_more():
     results = _at_once(8, lambda i: services.verify_code(PHONE, f"{(int(code) + 1 + i) % 10**6:06d}", IP))
     assert all(kind == "refused" for kind, _ in results)
     compared = [m for _, m in results if "还可以再试" in m or TOO_MANY_WRONG in m]
-    assert len(compared) == 8 and LoginCode.objects.get().attempts == 5
+    assert len(compared) == 8 and LoginCode.objects.get(phone=PHONE).attempts == 5
     assert TOO_MANY_WRONG in refusal(services.verify_code, PHONE, code, IP)
