@@ -71,6 +71,9 @@ if SMS_BACKEND in ("aliyun", "tencent"):
     if _sms_missing:
         raise env.ConfigError(f"CIVICLOOP_SMS_BACKEND={SMS_BACKEND} needs {', '.join(_sms_missing)} (templates: login_code=…)")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
+# How many times citizens' “没有解决” may reopen one case; after that the rating is kept and the
+# citizen is pointed to the hotline (a person, not a loop).
+CITIZEN_REOPEN_MAX = env.integer("CIVICLOOP_CITIZEN_REOPEN_MAX", 2, minimum=0)
 CITIZEN_CODE_TTL_SECONDS = env.integer("CIVICLOOP_CITIZEN_CODE_TTL_SECONDS", 300, minimum=60)
 CITIZEN_CODE_MAX_ATTEMPTS = env.integer("CIVICLOOP_CITIZEN_CODE_MAX_ATTEMPTS", 5, minimum=1)
 CITIZEN_CODE_INTERVAL_SECONDS = env.integer("CIVICLOOP_CITIZEN_CODE_INTERVAL_SECONDS", 60, minimum=0)

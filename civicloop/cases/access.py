@@ -1,9 +1,27 @@
 """Who may see and act on which case: decided here and nowhere else (conventions rule 3)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 
+from civicloop.cases.rules import REPORTER
 from civicloop.org.roles import Role, Scope
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """The citizen who reported this case, as an actor of the workflow (“没有解决” reopens it).
+
+    The citizens app proves the link before it builds one; here it may act on its own case only.
+    """
+
+    case_id: int
+    citizen_id: int
+    role: str = REPORTER
+    department_id: None = None
+    is_authenticated: bool = True
+    is_reporter: bool = True
 
 _NOTHING = Q(pk__in=[])
 
@@ -25,6 +43,8 @@ def visibility_filter(user) -> Q:
 
 
 def can_see(user, case) -> bool:
+    if getattr(user, "is_reporter", False):
+        return user.case_id == case.pk
     if user is None or not user.is_authenticated or not getattr(user, "role", ""):
         return False
     scope = user.scope
@@ -54,4 +74,4 @@ def can_report_at(user, *, street: str, community: str, grid: str) -> bool:
 
 
 def is_read_only(user) -> bool:
-    return user.role == Role.ADMIN
+    return getattr(user, "role", "") == Role.ADMIN

@@ -84,7 +84,8 @@ def plan(
         fields[flag] = on_time and previous is not False if ended in _CUMULATIVE else on_time
     fields.update(_bookkeeping(case, action, state, pending, now, passed=passed, data=data))
     event = {
-        "action": action, "actor": user, "actor_role": user.role, "from_state": case.state, "to_state": state,
+        # A citizen reporter is not a staff account: the event names the role, the data the citizen.
+        "action": action, "actor": None if getattr(user, "is_reporter", False) else user, "actor_role": user.role, "from_state": case.state, "to_state": state,
         "pending_from": case.pending, "pending_to": pending, "reason": reason, "data": data or {},
         "stage": ended or "", "on_time": on_time if ended else None,
         "department_id": fields.get("department_id", case.department_id), "created_at": now,

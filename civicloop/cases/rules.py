@@ -84,6 +84,8 @@ class Action(TextChoices):
 
 
 R = Role
+# Not a staff role: the citizen who reported a case, who may only say “没有解决” after closure.
+REPORTER = "reporter"
 _FIELD = frozenset({R.INSPECTOR, R.GRID_WORKER})
 _DESK = frozenset({R.OPERATOR, R.SHIFT_LEADER})
 _APPROVERS = frozenset({R.DISPATCHER, R.COMMANDER})
@@ -130,7 +132,8 @@ RULES: dict[str, Rule] = {
     Action.RESUME: Rule(frozenset({State.SUSPENDED}), _APPROVERS, State.IN_PROGRESS),
     Action.SUPERVISE: Rule(OPEN_STATES, frozenset({R.COMMANDER}), any_pending=True),
     Action.UNSUPERVISE: Rule(OPEN_STATES, frozenset({R.COMMANDER}), any_pending=True),
-    Action.REOPEN: Rule(frozenset({State.CLOSED}), frozenset({R.SHIFT_LEADER}), State.IN_PROGRESS),
+    # The shift leader, or the reporter saying “没有解决”, sends a closed case back.
+    Action.REOPEN: Rule(frozenset({State.CLOSED}), frozenset({R.SHIFT_LEADER, REPORTER}), State.IN_PROGRESS),
     Action.MERGE: Rule(frozenset({State.REPORTED, State.VERIFYING, State.FILED}), _DESK, State.VOID),
     Action.REASSIGN: Rule(_IN_HAND, _APPROVERS, State.DISPATCHED),
 }

@@ -416,12 +416,27 @@ def unsupervise_case(case, user, *, version=None, reason: str = "", now=None):
 def reopen_case(case, user, *, version=None, reason: str = "", now=None):
     """重新办理 after closure (counted as 返工), only within the configured window."""
     now = now or timezone.now()
+    _within_reopen_window(case, now)
+    return _act(case, user, Action.REOPEN, version=version, now=now, reason=_text("reason", reason, required=True))
+
+
+def _within_reopen_window(case, now) -> None:
     window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
     if case.state == State.CLOSED and case.closed_at and now - case.closed_at > window:
         raise ActionNotAllowed(
             f"结案已超过{settings.REOPEN_WINDOW_DAYS}天，不能重新办理 / closed more than "
             f"{settings.REOPEN_WINDOW_DAYS} days ago", allowed_actions=[])
-    return _act(case, user, Action.REOPEN, version=version, now=now, reason=_text("reason", reason, required=True))
+
+
+def reopen_by_reporter(case, *, citizen_id: int, reason: str = "", version=None, now=None):
+    """“没有解决”: the reporter says the fix did not hold. The same REOPEN rule and window as the
+    shift leader's (counted as 返工); the citizens app checks that this citizen reported the case
+    and limits how often (citizens.services.rate_case)."""
+    now = now or timezone.now()
+    _within_reopen_window(case, now)
+    reporter = access.Reporter(case_id=case.pk, citizen_id=citizen_id)
+    return _act(case, reporter, Action.REOPEN, version=version, now=now, data={"citizen": citizen_id},
+                reason=_text("reason", reason, required=True, limit=1000))
 
 
 def merge_case(case, user, *, version=None, into: str = "", reason: str = "", now=None):

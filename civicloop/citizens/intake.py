@@ -229,3 +229,31 @@ def photo(request: HttpRequest, reference: str, attachment_id: int, code: str = 
         raise NotFound("附件不存在 / attachment not found")  # inspectors' site photos stay inside
     stored = item.thumbnail if size == "thumb" and item.thumbnail else item.file
     return FileResponse(stored.open("rb"), content_type="image/jpeg" if stored is item.thumbnail else item.content_type)
+
+
+# ---------------------------------------------------------------------------- after closure
+
+
+class RatingIn(Schema):
+    stars: int = 0
+    fixed: bool = True
+    comment: str = ""
+
+
+class RatingOut(Schema):
+    status: str
+    reopened: bool
+    message: str
+
+
+@router.post("/reports/{reference}/rating", response=RatingOut, url_name="citizen_rating",
+             summary="评价办理结果 rate the result; not fixed → reopened for 返工")
+def rate(request: HttpRequest, reference: str, payload: RatingIn):
+    require_csrf(request)
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        raise SignInNeeded("请先用手机号登录 / sign in first")
+    case, _link = citizen_case(request, reference)
+    rated = services.rate_case(case, citizen, stars=payload.stars, fixed=payload.fixed, comment=payload.comment)
+    case.refresh_from_db()
+    return {"status": plain_state(case.state), "reopened": rated.reopened, "message": rated.message}

@@ -78,3 +78,27 @@ class CitizenReport(models.Model):
             models.CheckConstraint(condition=Q(followed=True) | Q(citizen__isnull=False) | Q(tracking_code__isnull=False),
                                    name="citizenreport_reporter_known"),
         ]
+
+
+class Rating(models.Model):
+    """评价: the reporter's 1–5 stars after a closure, and whether the problem is really gone.
+
+    One per closure: a case reopened by “没有解决” and closed again can be rated again.
+    """
+
+    case = models.ForeignKey("cases.Case", models.CASCADE, related_name="ratings", verbose_name="案件 case")
+    citizen = models.ForeignKey(Citizen, models.CASCADE, related_name="ratings", verbose_name="市民 citizen")
+    closed_at = models.DateTimeField("所评结案时间 closure rated")
+    stars = models.PositiveSmallIntegerField("评分 stars")
+    fixed = models.BooleanField("已解决 fixed")
+    comment = models.CharField("评价 comment", max_length=500, blank=True)
+    reopened = models.BooleanField("已重新办理 reopened", default=False)
+    created_at = models.DateTimeField("评价时间 rated", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "市民评价 rating"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["case", "citizen", "closed_at"], name="rating_once_per_closure"),
+            models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_to_5"),
+        ]

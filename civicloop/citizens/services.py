@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode, mask_phone
-from civicloop.core.errors import Forbidden, InvalidInput, ServiceError
+from civicloop.core.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from civicloop.notify import services as notify
 
 log = logging.getLogger("civicloop.citizens")
@@ -269,3 +269,68 @@ def follow(case, citizen: Citizen) -> CitizenReport:
 
 def unfollow(case, citizen: Citizen) -> None:
     CitizenReport.objects.filter(case=case, citizen=citizen, followed=True).delete()
+
+
+# ------------------------------------------------------------------------------ rating after closure
+
+
+@dataclass(frozen=True)
+class Rated:
+    rating: "Rating"
+    reopened: bool
+    message: str
+
+
+def rate_case(case, citizen: Citizen, *, stars, fixed: bool, comment: str = "", now: datetime | None = None) -> Rated:
+    """评价 by the reporter. “没有解决” within the window sends the case back for 返工 through the
+    workflow, at most CITIZEN_REOPEN_MAX times a case (after that the rating is kept and the
+    citizen is pointed to the hotline), so one person cannot keep a case open for ever."""
+    from civicloop.cases.rules import State
+    from civicloop.citizens.models import Rating
+
+    now = now or timezone.now()
+    if not CitizenReport.objects.filter(case=case, citizen=citizen, followed=False).exists():
+        raise Forbidden("只有上报人可以评价 / only the reporter can rate this case")
+    if case.state != State.CLOSED or case.closed_at is None:
+        raise InvalidInput.field("stars", "案件办结后才能评价 / a case can be rated once it is closed")
+    stars = _stars(stars)
+    comment = (comment or "").strip()[:500]
+    if Rating.objects.filter(case=case, citizen=citizen, closed_at=case.closed_at).exists():
+        raise Conflict("您已评价过这次办理结果 / you have already rated this result")
+    with transaction.atomic():
+        rating = Rating.objects.create(case=case, citizen=citizen, closed_at=case.closed_at, stars=stars,
+                                       fixed=bool(fixed), comment=comment)
+        reopened, message = False, "感谢您的评价 / thank you for rating"
+        if not fixed:
+            reopened, message = _reopen(case, citizen, comment, now)
+        if reopened:
+            rating.reopened = True
+            rating.save(update_fields=["reopened"])
+    return Rated(rating, reopened, message)
+
+
+def _stars(value) -> int:
+    try:
+        stars = int(value)
+    except (TypeError, ValueError):
+        stars = 0
+    if not 1 <= stars <= 5:
+        raise InvalidInput.field("stars", "请选择1到5星 / pick 1 to 5 stars")
+    return stars
+
+
+def _reopen(case, citizen, comment: str, now) -> tuple[bool, str]:
+    from civicloop.cases import services as cases
+    from civicloop.citizens.models import Rating
+    from civicloop.core.errors import ActionNotAllowed
+
+    earlier = Rating.objects.filter(case=case, reopened=True).count()
+    if earlier >= settings.CITIZEN_REOPEN_MAX:
+        return False, (f"本案已因未解决重新办理{earlier}次，已记录您的评价；如仍未解决请拨打12345热线 / "
+                       f"reopened {earlier} times already; your rating is kept — please call the 12345 hotline")
+    try:
+        cases.reopen_by_reporter(case, citizen_id=citizen.pk, now=now,
+                                 reason=f"市民反映问题未解决：{comment}" if comment else "市民反映问题未解决")
+    except ActionNotAllowed as exc:
+        return False, f"已记录您的评价；{exc.message}"
+    return True, "已重新交办处理，请留意进度 / sent back to be fixed; follow its progress here"

@@ -71,10 +71,13 @@ def report_detail(request, reference: str):
     except NotFound:
         raise Http404("没有找到您的这条上报") from None
     photos = case.attachments.exclude(kind="evidence").order_by("pk")
+    citizen = services.current_citizen(request)
+    can_rate = (citizen is not None and link.citizen_id == citizen.pk and not link.followed
+                and case.state == "closed" and not case.ratings.filter(citizen=citizen, closed_at=case.closed_at).exists())
     return render(request, "citizens/case.html", _context(
         request, case=case, link=link, status=plain_state(case.state), timeline=public_timeline(case),
         before=[p for p in photos if p.kind == "before"], after=[p for p in photos if p.kind == "after"],
-        code=request.GET.get("code", "")))
+        code=request.GET.get("code", ""), can_rate=can_rate))
 
 
 def manifest(request):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from civicloop.cases import rules
 from civicloop.cases.rules import (
+    REPORTER,
     KIND_OF,
     OPEN_STATES,
     PAUSES_WHILE_PENDING,
@@ -89,7 +90,8 @@ def test_every_action_but_report_has_a_well_formed_rule():
     for action, rule in RULES.items():
         assert rule.sources, action
         assert rule.sources <= set(State.values), action
-        assert rule.roles <= set(Role.values), action
+        assert rule.roles <= set(Role.values) | {REPORTER}, action
+        assert REPORTER not in rule.roles or action == Action.REOPEN, action  # a citizen only reopens
         assert Role.ADMIN not in rule.roles, action  # administrators never act on cases
         assert rule.target is None or rule.target in State.values, action
         assert rule.needs in Pending.values and rule.opens in Pending.values, action

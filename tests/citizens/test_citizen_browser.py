@@ -108,3 +108,39 @@ def test_a_report_made_offline_is_sent_when_the_network_returns(site, phone, pho
     expect(page.locator("#outbox li.sent")).to_be_visible(timeout=20_000)
     shots(page, "sent-when-back")
     assert Case.objects.filter(description="离线上报：井盖缺失").count() == 1
+
+
+def test_a_closed_case_rated_not_fixed_is_reopened(site, phone, photos, shots):
+    from civicloop.org.models import User
+
+    page = phone("13900004444")
+    fill_report(page, photos[:1], "人行道井盖破损")
+    page.get_by_role("button", name="提交上报").click()
+    expect(page).to_have_url(re.compile(r"/m/reports/[\d-]+/$"))
+    reference = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    # The centre's work, done here directly (the consoles' own journeys are tested elsewhere).
+    staff = {u.username: u for u in User.objects.filter(username__in=[
+        "operator", "dispatcher", "handler_hwz", "inspector_001", "leader"])}
+    case = Case.objects.get(reference=reference)
+    services.file_case(case, staff["operator"], category="06010")
+    services.dispatch_case(case, staff["dispatcher"], department="hwz")
+    services.sign_case(case, staff["handler_hwz"])
+    services.handle_case(case, staff["handler_hwz"], note="已更换井盖")
+    services.check_fix(case, staff["inspector_001"], passed=True)
+    services.close_case(case, staff["leader"])
+
+    page.reload()
+    expect(page.get_by_test_id("status")).to_have_text("已办结")
+    page.get_by_label("没有解决").check()
+    page.get_by_label("1星").check()
+    page.get_by_label("意见（可选）").fill("井盖还是松的")
+    shots(page, "rating-not-fixed")
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.locator("#rated")).to_contain_text("已重新交办处理")
+    expect(page.get_by_test_id("status")).to_have_text("处理中")
+    page.reload()
+    expect(page.get_by_test_id("timeline")).to_contain_text("重新办理")
+    shots(page, "reopened")
+    case.refresh_from_db()
+    assert case.state == "in_progress" and case.rework_count == 1

@@ -164,3 +164,68 @@ def test_the_reporter_gets_an_sms_from_an_approved_template_when_the_case_closes
     sms = Delivery.objects.get(channel="sms", recipient="13800138005", case=case)
     assert sms.payload["sms"]["template"] == "case_closed"
     assert sms.body == f"您反映的问题（{reference}）已处理完毕，感谢参与城市管理。"
+
+
+def close_through_the_workflow(case, persona):
+    from civicloop.cases import services as cases
+
+    if case.state == "reported":
+        cases.file_case(case, persona("operator"), category="06010")
+        cases.dispatch_case(case, persona("dispatcher"), department="hwz")
+        cases.sign_case(case, persona("handler_hwz"))
+    cases.handle_case(case, persona("handler_hwz"), note="已清运")
+    cases.check_fix(case, persona("inspector_001"), passed=True)
+    cases.close_case(case, persona("leader"))
+
+
+def rate(client, reference, **body):
+    return client.post(f"/api/citizen/reports/{reference}/rating", body, content_type="application/json",
+                       HTTP_X_CSRFTOKEN=client.csrf)
+
+
+def test_not_fixed_reopens_the_case_for_rework_a_limited_number_of_times(citizen_client, persona, settings):
+    from civicloop.cases.models import CaseEvent
+
+    settings.CITIZEN_REOPEN_MAX = 1
+    owner = citizen_client("13800138006")
+    reference = post_report(owner, client_key="rate-me").json()["reference"]
+    case = Case.objects.get(reference=reference)
+    assert rate(owner, reference, stars=3, fixed=True).status_code == 422  # not closed yet
+    close_through_the_workflow(case, persona)
+
+    assert rate(owner, reference, stars=9, fixed=False).json()["errors"][0]["field"] == "stars"
+    stranger = citizen_client("13800138007")
+    assert rate(stranger, reference, stars=1, fixed=False).status_code == 404
+    response = rate(owner, reference, stars=1, fixed=False, comment="垃圾又堆满了")
+    assert response.status_code == 200 and response.json()["reopened"] is True
+    case.refresh_from_db()
+    assert case.state == "in_progress" and case.rework_count == 1
+    event = CaseEvent.objects.filter(case=case).latest("seq")
+    assert event.action == "reopen" and event.actor_id is None and event.actor_role == "reporter"
+    assert "垃圾又堆满了" in event.reason and event.data["citizen"] == Citizen.objects.get(phone="13800138006").pk
+    assert rate(owner, reference, stars=1, fixed=False).status_code == 422  # open again: nothing to rate
+
+    case.refresh_from_db()
+    close_through_the_workflow(case, persona)
+    response = rate(owner, reference, stars=1, fixed=False)
+    assert response.status_code == 200 and response.json()["reopened"] is False
+    assert "12345" in response.json()["message"]
+    case.refresh_from_db()
+    assert case.state == "closed"
+    assert rate(owner, reference, stars=2, fixed=False).status_code == 409  # once per closure
+
+
+def test_a_closure_older_than_the_window_is_rated_but_not_reopened(citizen_client, persona, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    owner = citizen_client("13800138008")
+    reference = post_report(owner, client_key="too-late").json()["reference"]
+    case = Case.objects.get(reference=reference)
+    close_through_the_workflow(case, persona)
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1))
+    response = rate(owner, reference, stars=2, fixed=False)
+    assert response.status_code == 200 and response.json()["reopened"] is False
+    assert "不能重新办理" in response.json()["message"]
+    assert Case.objects.get(pk=case.pk).state == "closed"
