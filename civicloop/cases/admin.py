@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from civicloop.cases.models import Attachment, Case, CaseEvent
+from civicloop.cases import privacy
+from civicloop.cases.models import Attachment, Case, CaseEvent, PersonalDataView
 from civicloop.geo.models import Division
 from civicloop.lib.workcal import light
 
@@ -107,6 +108,13 @@ class CaseAdmin(ByReference, ReadOnly, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f for _name, options in self.fieldsets for f in options["fields"]]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The page shows the reporter's phone whole: the view is recorded like any other.
+        case = self.get_object(request, object_id)
+        if case is not None and case.reporter_phone:
+            privacy.reporter_phone(case, request.user, where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="在工作台打开 open in the console")
     def console_link(self, case):
         return format_html('<a href="{}">{}</a>', reverse("console:case", args=[case.reference]), case.reference)
@@ -148,3 +156,22 @@ class CaseEventAdmin(ByReference, ReadOnly, admin.ModelAdmin):
     fields = ("case", "seq", "action", "actor", "actor_role", "from_state", "to_state", "pending_from", "pending_to",
               "reason", "data", "stage", "on_time", "department", "created_at", "request_id")
     readonly_fields = fields
+
+
+@admin.register(PersonalDataView)
+class PersonalDataViewAdmin(admin.ModelAdmin):
+    """Who saw whose phone number in full: read-only, kept as evidence."""
+
+    list_display = ("at", "user", "case", "field", "where")
+    list_filter = ("where", "field")
+    search_fields = ("case__reference", "user__username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -215,3 +215,20 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = "附件 attachment"
         verbose_name_plural = verbose_name
+
+
+class PersonalDataView(models.Model):
+    """A staff member saw a reporter's personal data in full (issue 4: every such view is kept)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="+", verbose_name="案件 case")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="查看人 viewer")
+    field = models.CharField("内容 field", max_length=30)
+    where = models.CharField("位置 where", max_length=20)  # console, api, export, admin
+    at = models.DateTimeField("时间 at", db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息查看记录 personal data view"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["case", "at"], name="pdv_case_time"),
+                   models.Index(fields=["user", "at"], name="pdv_user_time")]

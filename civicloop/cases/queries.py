@@ -8,15 +8,12 @@ from datetime import date, datetime, time
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from civicloop.cases import engine, rules
+from civicloop.cases import engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
 from civicloop.core.errors import InvalidInput
-from civicloop.org.roles import Role
 
 MAX_PAGE = 200
-# Only the centre's desk sees a reporter's phone whole; everyone else sees 138****1234.
-FULL_PHONE_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.COMMANDER})
 
 
 @dataclass
@@ -117,12 +114,6 @@ def _decode(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput.field("cursor", "分页游标无效 / invalid cursor") from None
 
 
-def mask_phone(phone: str) -> str:
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
 def summary(case: Case, user=None) -> dict:
     light = rules.clock_light(engine.clock_of(case), timezone.now()) if case.kind == Kind.OPEN else None
     return {
@@ -141,10 +132,9 @@ def summary(case: Case, user=None) -> dict:
 
 def detail(case: Case, user) -> dict:
     body = summary(case, user)
-    phone = case.reporter_phone
     body.update({
         "condition": case.condition, "reporter_name": case.reporter_name,
-        "reporter_phone": phone if user.role in FULL_PHONE_ROLES else mask_phone(phone),
+        "reporter_phone": privacy.reporter_phone(case, user, where="api"),
         "assignee": case.assignee_id, "inspector": case.inspector_id,
         "duplicate_of": case.duplicate_of.reference if case.duplicate_of_id else None,
         "self_handled": case.self_handled, "report_verified": case.report_verified,

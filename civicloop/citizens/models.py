@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from civicloop.cases.privacy import mask_phone  # one masking rule for the whole system
+
 
 class Citizen(models.Model):
     phone = models.CharField("手机号 mobile", max_length=11, unique=True)  # normalised: 1[3-9] + 9 digits
@@ -24,9 +26,6 @@ class Citizen(models.Model):
         return mask_phone(self.phone)
 
 
-def mask_phone(phone: str) -> str:
-    """138****1234: how a phone number is shown to anyone but its owner and the centre's operators."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
 
 
 class LoginCode(models.Model):

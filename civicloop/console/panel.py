@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from civicloop.cases import access, engine, rules
 from civicloop.cases.models import Case
-from civicloop.cases.queries import FULL_PHONE_ROLES, mask_phone
+from civicloop.cases import privacy
 from civicloop.cases.rules import Action, Kind, State
 from civicloop.console import tiles
 from civicloop.console.forms import FORMS, ActionForm
@@ -45,7 +45,7 @@ def context(request, case: Case, *, queue=None, bound=None, error: str = "", not
         "light": light.value if light else None,
         "state_label": pick(State(case.state).label, language),
         "pending_label": pick(rules.Pending(case.pending).label, language) if case.pending else "",
-        "reporter_phone": case.reporter_phone if user.role in FULL_PHONE_ROLES else mask_phone(case.reporter_phone),
+        "reporter_phone": privacy.reporter_phone(case, user, where="console"),
         "actions": _actions(case, user, bound, language) if with_forms else [],
         "timeline": timeline(case, language),
         "photos": _photos(case),

@@ -229,3 +229,32 @@ def test_a_closure_older_than_the_window_is_rated_but_not_reopened(citizen_clien
     assert response.status_code == 200 and response.json()["reopened"] is False
     assert "不能重新办理" in response.json()["message"]
     assert Case.objects.get(pk=case.pk).state == "closed"
+
+
+def test_only_the_desk_sees_the_phone_whole_and_every_such_view_is_recorded(citizen_client, persona, api):
+    from django.test import Client as StaffClient
+
+    from civicloop.cases.models import PersonalDataView
+
+    reference = post_report(citizen_client("13800138009"), client_key="privacy").json()["reference"]
+    case = Case.objects.get(reference=reference)
+    from civicloop.cases import services as cases
+
+    cases.file_case(case, persona("operator"), category="06010")
+    cases.dispatch_case(case, persona("dispatcher"), department="hwz")
+    worker = StaffClient()
+    worker.force_login(persona("handler_hwz"))
+    page = worker.get(f"/console/cases/{reference}/").content.decode()
+    assert "138****8009" in page and "13800138009" not in page
+    assert api("handler_hwz").get(f"/cases/{reference}").json()["reporter_phone"] == "138****8009"
+    assert not PersonalDataView.objects.filter(case=case).exists()
+
+    operator = StaffClient()
+    operator.force_login(persona("operator"))
+    assert "13800138009" in operator.get(f"/console/cases/{reference}/").content.decode()
+    assert api("leader").get(f"/cases/{reference}").json()["reporter_phone"] == "13800138009"
+    admin = StaffClient()
+    admin.force_login(persona("admin"))
+    assert admin.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+    seen = list(PersonalDataView.objects.filter(case=case).order_by("pk").values_list("user__username", "where"))
+    assert seen == [("operator", "console"), ("leader", "api"), ("admin", "admin")]
