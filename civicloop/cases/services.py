@@ -209,10 +209,16 @@ def _notify(case: Case, action: str, plan: engine.Plan) -> None:
     if action in (Action.DISPATCH, Action.REASSIGN) or (action == Action.CHECK and plan.event["to_state"] == State.IN_PROGRESS):
         notify.enqueue(recipient=f"department:{case.department_id}", subject=f"新任务 {case.reference}",
                        body=case.description[:200], case=case)
-    elif action == Action.CLOSE and case.reporter_phone:
-        # Providers send only approved templates, so the closure notice is one of ours.
-        notify.enqueue_sms(phone=case.reporter_phone, template="case_closed", params={"reference": case.reference},
-                           subject=f"案件已办结 {case.reference}", case=case)
+    elif action in REPORTER_NOTICES and case.reporter_phone:
+        # Providers send only approved templates, so each notice is one of ours.
+        template, subject = REPORTER_NOTICES[action]
+        notify.enqueue_sms(phone=case.reporter_phone, template=template, params={"reference": case.reference},
+                           subject=f"{subject} {case.reference}", case=case)
+
+
+# The reporter hears when the case is taken up, fixed and closed (issue 4).
+REPORTER_NOTICES = {Action.FILE: ("case_filed", "已受理"), Action.HANDLE: ("case_handled", "已处理"),
+                    Action.CLOSE: ("case_closed", "案件已办结")}
 
 
 # ---------------------------------------------------------------------------- the actions

@@ -37,7 +37,20 @@ def home(request):
         return redirect("citizens:login")
     links = citizen.case_links.select_related("case").order_by("-created_at")[:50]
     rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
-    return render(request, "citizens/home.html", _context(request, rows=rows))
+    return render(request, "citizens/home.html", _context(request, rows=rows, notices=_notices(citizen)))
+
+
+NOTICE_ACTIONS = ("file", "not_file", "handle", "close", "reopen", "merge")
+
+
+def _notices(citizen, limit: int = 10) -> list[dict]:
+    """消息: the latest public steps of the citizen's reports and followed cases, newest first."""
+    from civicloop.cases.models import CaseEvent
+    from civicloop.citizens.status import PUBLIC_STEPS
+
+    events = (CaseEvent.objects.filter(case__citizen_links__citizen=citizen, action__in=NOTICE_ACTIONS)
+              .select_related("case").order_by("-created_at")[:limit])
+    return [{"case": e.case, "step": PUBLIC_STEPS[e.action][0], "at": e.created_at} for e in events]
 
 
 @ensure_csrf_cookie

@@ -149,7 +149,7 @@ def test_a_citizen_reads_only_their_own_reports(citizen_client):
     assert owner.get(f"/api/citizen/reports/{reference}/photos/{photo.pk}?size=thumb").status_code == 200
 
 
-def test_the_reporter_gets_an_sms_from_an_approved_template_when_the_case_closes(citizen_client, persona):
+def test_the_reporter_gets_sms_notices_from_approved_templates_when_filed_handled_and_closed(citizen_client, persona):
     from civicloop.cases import services as cases
     from civicloop.notify.models import Delivery
 
@@ -161,9 +161,9 @@ def test_the_reporter_gets_an_sms_from_an_approved_template_when_the_case_closes
     cases.handle_case(case, persona("handler_hwz"), note="已清运")
     cases.check_fix(case, persona("inspector_001"), passed=True)
     cases.close_case(case, persona("leader"))
-    sms = Delivery.objects.get(channel="sms", recipient="13800138005", case=case)
-    assert sms.payload["sms"]["template"] == "case_closed"
-    assert sms.body == f"您反映的问题（{reference}）已处理完毕，感谢参与城市管理。"
+    sent = list(Delivery.objects.filter(channel="sms", recipient="13800138005", case=case).order_by("pk"))
+    assert [d.payload["sms"]["template"] for d in sent] == ["case_filed", "case_handled", "case_closed"]
+    assert sent[-1].body == f"您反映的问题（{reference}）已处理完毕，感谢参与城市管理。"
 
 
 def close_through_the_workflow(case, persona):
@@ -258,3 +258,19 @@ def test_only_the_desk_sees_the_phone_whole_and_every_such_view_is_recorded(citi
     assert admin.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
     seen = list(PersonalDataView.objects.filter(case=case).order_by("pk").values_list("user__username", "where"))
     assert seen == [("operator", "console"), ("leader", "api"), ("admin", "admin")]
+
+
+def test_notices_in_the_app_follow_the_case(citizen_client, persona):
+    from civicloop.cases import services as cases
+
+    owner = citizen_client("13800138010")
+    reference = post_report(owner, client_key="notices").json()["reference"]
+    case = Case.objects.get(reference=reference)
+    cases.file_case(case, persona("operator"), category="06010")
+    cases.dispatch_case(case, persona("dispatcher"), department="hwz")
+    cases.sign_case(case, persona("handler_hwz"))
+    cases.handle_case(case, persona("handler_hwz"), note="已清运")
+    page = owner.get("/m/").content.decode()
+    notices = page[page.index('data-testid="notices"'):page.index("我的上报")]
+    assert notices.index("处置完成") < notices.index("立案")  # newest first
+    assert "派往" not in notices and "处置员" not in notices  # internal steps and staff stay inside

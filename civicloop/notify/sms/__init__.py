@@ -38,6 +38,8 @@ class Template:
 
 TEMPLATES = {t.name: t for t in (
     Template("login_code", "您的验证码是{code}，{minutes}分钟内有效。", ("code", "minutes"), secret=("code",)),
+    Template("case_filed", "您反映的问题（{reference}）已受理立案，我们将尽快处理。", ("reference",)),
+    Template("case_handled", "您反映的问题（{reference}）已处理，正在现场核查。", ("reference",)),
     Template("case_closed", "您反映的问题（{reference}）已处理完毕，感谢参与城市管理。", ("reference",)),
 )}
 
