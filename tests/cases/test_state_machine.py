@@ -360,8 +360,10 @@ class CaseMachine(RuleBasedStateMachine):
             expected = 1
             note = Delivery.objects.order_by("-pk").first()
             assert note.recipient == f"department:{after.department_id}" and note.case_id == after.pk
-        elif action == Action.CLOSE and after.reporter_phone:
-            expected = 1
+        elif action in (Action.FILE, Action.HANDLE, Action.CLOSE) and after.reporter_phone:
+            expected = 1  # the reporter's SMS notice (filed, handled, closed)
+            note = Delivery.objects.order_by("-pk").first()
+            assert note.recipient == after.reporter_phone and note.channel == "sms"
         assert Delivery.objects.count() == deliveries + expected
 
     # ------------------------------------------------------------------------ invariants
