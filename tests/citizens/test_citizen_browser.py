@@ -144,3 +144,27 @@ def test_a_closed_case_rated_not_fixed_is_reopened(site, phone, photos, shots):
     shots(page, "reopened")
     case.refresh_from_db()
     assert case.state == "in_progress" and case.rework_count == 1
+
+
+def test_a_code_entered_wrong_five_times_is_dead_with_a_clear_message(site, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{site}/m/login/")
+        page.get_by_label("手机号").fill("13900005555")
+        page.get_by_role("button", name="获取验证码").click()
+        expect(page.get_by_role("button", name="验证码已发送")).to_be_visible()
+        right = re.search(r"\d{6}", last_text("13900005555")).group(0)
+        wrong = f"{(int(right) + 1) % 10**6:06d}"
+        for _ in range(5):
+            page.get_by_label("验证码").fill(wrong)
+            with page.expect_response(lambda r: r.url.endswith("/api/citizen/session")):
+                page.get_by_role("button", name="登录").click()
+            expect(page.locator('[data-error-for="code"]')).not_to_be_empty()
+        expect(page.locator('[data-error-for="code"]')).to_contain_text("验证码错误次数过多，请重新获取")
+        page.get_by_label("验证码").fill(right)  # even the right code is dead now
+        page.get_by_role("button", name="登录").click()
+        expect(page.locator('[data-error-for="code"]')).to_contain_text("请重新获取")
+        expect(page).to_have_url(re.compile(r"/m/login/"))
+    finally:
+        context.close()
