@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -61,6 +62,19 @@ class ApiClient:
 
     def act(self, reference: str, action: str, **data):
         return self.post(f"/cases/{reference}/{action.replace('_', '-')}", data)
+
+
+@pytest.fixture
+def signed_in(db, persona):
+    """signed_in("operator") → a browser-less client with that persona's session (the consoles);
+    language="en" as if they had pressed the English button."""
+    def make(username: str, language: str | None = None) -> Client:
+        client = Client()
+        client.force_login(persona(username))
+        if language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return client
+    return make
 
 
 @pytest.fixture

@@ -4,20 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import FileResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from civicloop.cases import attachments, queries, services
-from civicloop.cases.models import Channel
+from civicloop.cases.models import channel_of_role
 from civicloop.cases.rules import Action
 from civicloop.org.api import staff_auth
-from civicloop.org.roles import Role
 
 router = Router(tags=["cases 案件"], auth=staff_auth)
-
-_CHANNEL_OF_ROLE = {Role.INSPECTOR: Channel.INSPECTOR, Role.GRID_WORKER: Channel.GRID_WORKER}
-
 
 class ErrorOut(Schema):
     code: str
@@ -123,7 +118,7 @@ class ListQuery(Schema):
 @router.post("", response={201: CaseDetail, 200: CaseDetail, **ERRORS}, summary="上报案件 report a case")
 def create_case(request, payload: CaseIn):
     user = request.auth
-    channel = payload.channel or _CHANNEL_OF_ROLE.get(user.role, Channel.OTHER)
+    channel = payload.channel or channel_of_role(user.role)
     before = payload.client_key and services.Case.objects.filter(client_key=payload.client_key).exists()
     case = services.report_case(
         actor=user, channel=channel, lon=payload.lon, lat=payload.lat, crs=payload.crs,
@@ -275,6 +270,4 @@ def download_attachment(request, reference: str, attachment_id: int, size: str =
     """The photo without metadata; `?size=thumb` its JPEG thumbnail (long side 320)."""
     case = services.get_case(request.auth, reference)
     item = attachments.get(case, attachment_id)
-    if size == "thumb" and item.thumbnail:
-        return FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
-    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+    return attachments.file_response(item, size=size)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 
 from civicloop.cases import images
 from civicloop.cases.models import Attachment, Case
@@ -62,6 +63,13 @@ def store(case: Case, user, prepared: Sequence[Prepared], *, kind: str = "before
     if case.attachments.count() + len(prepared) > MAX_PER_CASE:
         raise InvalidInput.field("file", f"每个案件最多{MAX_PER_CASE}个附件 / at most {MAX_PER_CASE} files per case")
     return _write(case, user, kind, prepared)
+
+
+def file_response(item: Attachment, *, size: str = "") -> FileResponse:
+    """The stored copy (no metadata), or with size="thumb" its JPEG thumbnail when it has one."""
+    if size == "thumb" and item.thumbnail:
+        return FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
 
 
 def get(case: Case, attachment_id: int) -> Attachment:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from civicloop.cases import rules
-from civicloop.cases.rules import Action, Clock, Pending, State
+from civicloop.cases.rules import Action, Clock, State
 from civicloop.lib.workcal import Limit
 from civicloop.taxonomy.queries import TaxonomyConfig
 from civicloop.taxonomy.stages import Stage
@@ -39,6 +40,13 @@ class Plan:
 def actor_of(user, case) -> rules.Actor:
     own = bool(case.department_id) and user.department_id == case.department_id
     return rules.Actor(role=user.role, own_department=own)
+
+
+def light_now(case, now: datetime | None = None):
+    """green / yellow / red (a Light) for an open case with a running clock; None otherwise."""
+    if case.kind != rules.Kind.OPEN:
+        return None
+    return rules.clock_light(clock_of(case), now or timezone.now())
 
 
 def clock_of(case) -> Clock:

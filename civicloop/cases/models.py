@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from civicloop.cases.rules import Action, Kind, Pending, State
+from civicloop.org.roles import Role
 from civicloop.taxonomy.models import Priority
 from civicloop.taxonomy.stages import Stage
 
@@ -19,6 +20,11 @@ class Channel(models.TextChoices):
     REFERRAL = "referral", "上级交办 referral"
     SUPERVISION = "supervision", "督导组 supervision team"
     OTHER = "other", "其他 other"
+
+
+def channel_of_role(role: str) -> str:
+    """The channel of a report a staff member makes: patrols for inspectors and grid workers."""
+    return {Role.INSPECTOR: Channel.INSPECTOR, Role.GRID_WORKER: Channel.GRID_WORKER}.get(role, Channel.OTHER)
 
 
 class CaseQuerySet(models.QuerySet):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -12,6 +13,7 @@ from civicloop.cases import engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
 from civicloop.core.errors import InvalidInput
+from civicloop.lib.coords import distance_m
 
 MAX_PAGE = 200
 
@@ -115,7 +117,7 @@ def _decode(cursor: str) -> tuple[datetime, int]:
 
 
 def summary(case: Case, user=None) -> dict:
-    light = rules.clock_light(engine.clock_of(case), timezone.now()) if case.kind == Kind.OPEN else None
+    light = engine.light_now(case)
     return {
         "reference": case.reference, "state": case.state, "state_label": State(case.state).label,
         "kind": case.kind, "pending": case.pending, "channel": case.channel,
@@ -157,3 +159,15 @@ def _event(e) -> dict:
             "from_state": e.from_state or None, "to_state": e.to_state, "pending": e.pending_to,
             "reason": e.reason, "data": e.data, "stage": e.stage or None, "on_time": e.on_time,
             "department": e.department_id, "at": e.created_at}
+
+
+def open_cases_near(qs: QuerySet, lon: float, lat: float, *, radius_m: float) -> list[tuple[Case, int]]:
+    """Open, original cases of `qs` within radius_m metres of the point, nearest first, with the
+    distance in whole metres (possible duplicates, “已有人上报”). A bounding box narrows the rows in
+    the database; the true distance decides."""
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(0.1, math.cos(math.radians(lat))))
+    rows = (qs.filter(kind=Kind.OPEN, duplicate_of__isnull=True, lat__range=(lat - dlat, lat + dlat),
+                      lon__range=(lon - dlon, lon + dlon)).select_related("category")[:200])
+    found = [(case, distance_m(lon, lat, case.lon, case.lat)) for case in rows]
+    return sorted(((case, round(m)) for case, m in found if m <= radius_m), key=lambda pair: pair[1])

@@ -7,16 +7,14 @@ The case, the reporter's link and the photos are saved in one transaction: all o
 """
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from civicloop.cases import attachments, services as cases
+from civicloop.cases import attachments, queries, services as cases
 from civicloop.cases.models import Case, Channel
 from civicloop.cases.rules import Kind
 from civicloop.citizens import services
@@ -25,7 +23,6 @@ from civicloop.citizens.models import CitizenReport
 from civicloop.citizens.status import PUBLIC_STEPS, plain_state
 from civicloop.core.errors import InvalidInput, NotFound, ServiceError
 from civicloop.geo.points import parse_point
-from civicloop.lib.coords import distance_m
 from civicloop.taxonomy.queries import config, suggest_categories
 
 router = Router(tags=["citizen 市民"])
@@ -140,20 +137,10 @@ class NearbyOut(Schema):
 def nearby(request: HttpRequest, lon: str, lat: str, category: str, crs: str = "wgs84"):
     """Only what any passer-by can see on the street: no names, no phones, no photos of people."""
     x, y = parse_point(lon, lat, crs)
-    radius = settings.DUPLICATE_RADIUS_M
-    dlat = radius / 111_320
-    dlon = radius / (111_320 * max(0.1, math.cos(math.radians(y))))
-    rows = (Case.objects.filter(kind=Kind.OPEN, category_id=category, duplicate_of__isnull=True,
-                                lat__range=(y - dlat, y + dlat), lon__range=(x - dlon, x + dlon))
-            .select_related("category")[:100])
-    found = []
-    for case in rows:
-        metres = distance_m(x, y, case.lon, case.lat)
-        if metres <= radius:
-            found.append({"reference": case.reference, "category_name": case.category.name,
-                          "description": case.description[:60], "distance_m": round(metres),
-                          "status": plain_state(case.state)})
-    return sorted(found, key=lambda row: row["distance_m"])[:5]
+    near = queries.open_cases_near(Case.objects.filter(category_id=category), x, y,
+                                   radius_m=settings.DUPLICATE_RADIUS_M)
+    return [{"reference": case.reference, "category_name": case.category.name, "description": case.description[:60],
+             "distance_m": metres, "status": plain_state(case.state)} for case, metres in near[:5]]
 
 
 @router.post("/reports/{reference}/follow", response={200: ReportOut}, url_name="citizen_follow",
@@ -227,8 +214,7 @@ def photo(request: HttpRequest, reference: str, attachment_id: int, code: str = 
     item = attachments.get(case, attachment_id)
     if item.kind == "evidence":
         raise NotFound("附件不存在 / attachment not found")  # inspectors' site photos stay inside
-    stored = item.thumbnail if size == "thumb" and item.thumbnail else item.file
-    return FileResponse(stored.open("rb"), content_type="image/jpeg" if stored is item.thumbnail else item.content_type)
+    return attachments.file_response(item, size=size)
 
 
 # ---------------------------------------------------------------------------- after closure

@@ -24,8 +24,8 @@ from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from civicloop.citizens.models import Citizen, CitizenReport, LoginCode, mask_phone
-from civicloop.core.errors import Conflict, Forbidden, InvalidInput, ServiceError
+from civicloop.citizens.models import Citizen, CitizenReport, LoginCode, Rating, mask_phone
+from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, ServiceError
 from civicloop.notify import services as notify
 
 log = logging.getLogger("civicloop.citizens")
@@ -276,7 +276,7 @@ def unfollow(case, citizen: Citizen) -> None:
 
 @dataclass(frozen=True)
 class Rated:
-    rating: "Rating"
+    rating: Rating
     reopened: bool
     message: str
 
@@ -286,7 +286,6 @@ def rate_case(case, citizen: Citizen, *, stars, fixed: bool, comment: str = "", 
     workflow, at most CITIZEN_REOPEN_MAX times a case (after that the rating is kept and the
     citizen is pointed to the hotline), so one person cannot keep a case open for ever."""
     from civicloop.cases.rules import State
-    from civicloop.citizens.models import Rating
 
     now = now or timezone.now()
     if not CitizenReport.objects.filter(case=case, citizen=citizen, followed=False).exists():
@@ -320,9 +319,7 @@ def _stars(value) -> int:
 
 
 def _reopen(case, citizen, comment: str, now) -> tuple[bool, str]:
-    from civicloop.cases import services as cases
-    from civicloop.citizens.models import Rating
-    from civicloop.core.errors import ActionNotAllowed
+    from civicloop.cases import services as cases  # cases → citizens would be a cycle at import
 
     earlier = Rating.objects.filter(case=case, reopened=True).count()
     if earlier >= settings.CITIZEN_REOPEN_MAX:

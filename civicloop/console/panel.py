@@ -3,22 +3,18 @@ for the actions this person may take now (rules.allowed_actions decides, not the
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 
 from django.conf import settings
 from django.utils.translation import get_language
 
-from civicloop.cases import access, engine, rules
+from civicloop.cases import access, engine, privacy, queries, rules
 from civicloop.cases.models import Case
-from civicloop.cases import privacy
-from civicloop.cases.rules import Action, Kind, State
+from civicloop.cases.rules import Action, State
 from civicloop.console import tiles
 from civicloop.console.forms import FORMS, ActionForm
-from civicloop.lib.coords import distance_m
 from civicloop.lib.i18n import pick
 from civicloop.taxonomy.queries import suggest_categories
-from django.utils import timezone
 
 # One key per action, shown on its button; approve/deny share keys because only one request
 # can be pending at a time.
@@ -38,8 +34,9 @@ DUPLICATE_STATES = frozenset({State.REPORTED, State.VERIFYING, State.FILED})
 def context(request, case: Case, *, queue=None, bound=None, error: str = "", notice: str = "",
             with_forms: bool = True) -> dict:
     user, language = request.user, get_language()
-    light = rules.clock_light(engine.clock_of(case), timezone.now()) if case.kind == Kind.OPEN else None
+    light = engine.light_now(case)
     nearby = possible_duplicates(case, user) if case.state in DUPLICATE_STATES else []
+    attached = list(case.attachments.order_by("pk"))  # read once: the timeline and the photo groups share them
     return {
         "case": case, "queue": queue, "error": error, "notice": notice,
         "light": light.value if light else None,
@@ -47,8 +44,8 @@ def context(request, case: Case, *, queue=None, bound=None, error: str = "", not
         "pending_label": pick(rules.Pending(case.pending).label, language) if case.pending else "",
         "reporter_phone": privacy.reporter_phone(case, user, where="console"),
         "actions": _actions(case, user, bound, language) if with_forms else [],
-        "timeline": timeline(case, language),
-        "photos": _photos(case),
+        "timeline": timeline(case, language, attached),
+        "photos": _photos(attached),
         "nearby": nearby,
         "category_suggestions": _category_suggestions(case),
         "minimap": json.dumps(_minimap(case, nearby), ensure_ascii=False),
@@ -74,9 +71,9 @@ def _actions(case, user, bound, language) -> list[dict]:
     return rows
 
 
-def timeline(case, language) -> list[dict]:
+def timeline(case, language, attachments: list) -> list[dict]:
     photos = defaultdict(list)
-    for item in case.attachments.order_by("pk"):
+    for item in attachments:
         photos[item.event_id].append(item)
     rows = []
     for event in case.events.select_related("actor", "department").order_by("seq"):
@@ -86,29 +83,21 @@ def timeline(case, language) -> list[dict]:
     return rows
 
 
-def _photos(case) -> dict:
+def _photos(attachments: list) -> dict:
     groups = defaultdict(list)
-    for item in case.attachments.order_by("pk"):
+    for item in attachments:
         groups[item.kind].append(item)
     return {"before": groups["before"], "after": groups["after"], "evidence": groups["evidence"]}
 
 
 def possible_duplicates(case, user, *, limit: int = 8) -> list[dict]:
     """Open cases within the configured radius that this person may see, nearest first."""
-    radius = settings.DUPLICATE_RADIUS_M
-    dlat = radius / 111_320
-    dlon = radius / (111_320 * max(0.1, math.cos(math.radians(case.lat))))
-    rows = (Case.objects.visible_to(user)
-            .filter(kind=Kind.OPEN, duplicate_of__isnull=True, lat__range=(case.lat - dlat, case.lat + dlat),
-                    lon__range=(case.lon - dlon, case.lon + dlon))
-            .exclude(pk=case.pk).select_related("category")[:200])
-    found = []
-    for other in rows:
-        metres = distance_m(case.lon, case.lat, other.lon, other.lat)
-        if metres <= radius:
-            found.append({"case": other, "metres": round(metres),
-                          "same_category": bool(case.category_id) and other.category_id == case.category_id})
-    found.sort(key=lambda row: (not row["same_category"], row["metres"]))
+    near = queries.open_cases_near(Case.objects.visible_to(user).exclude(pk=case.pk), case.lon, case.lat,
+                                   radius_m=settings.DUPLICATE_RADIUS_M)
+    found = [{"case": other, "metres": metres,
+              "same_category": bool(case.category_id) and other.category_id == case.category_id}
+             for other, metres in near]
+    found.sort(key=lambda row: not row["same_category"])  # stable: nearest first within each group
     return found[:limit]
 
 

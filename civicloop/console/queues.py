@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,10 +70,9 @@ def queues_for(user) -> list[Queue]:
 
 def counts(queue: Queue, user) -> dict[str, int]:
     """Waiting, yellow (warned) and red (overdue) in one queue, for the header."""
-    qs = queue.cases(user).order_by()
     now = timezone.now()
-    return {
-        "waiting": qs.count(),
-        "yellow": qs.filter(stage_warn_at__lte=now, stage_deadline__gte=now).count(),
-        "red": qs.filter(stage_deadline__lt=now).count(),
-    }
+    return queue.cases(user).order_by().aggregate(
+        waiting=Count("pk"),
+        yellow=Count("pk", filter=Q(stage_warn_at__lte=now, stage_deadline__gte=now)),
+        red=Count("pk", filter=Q(stage_deadline__lt=now)),
+    )

@@ -11,14 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.cases import attachments, services
-from civicloop.cases.models import Channel
+from civicloop.cases.models import channel_of_role
 from civicloop.console.forms import PhotosField, category_choices
 from civicloop.console.views.workbench import _errors_to_form
 from civicloop.core.errors import Forbidden, InvalidInput
-from civicloop.org.roles import Role
-
-CHANNEL_OF_ROLE = {Role.INSPECTOR: Channel.INSPECTOR, Role.GRID_WORKER: Channel.GRID_WORKER}
-
 
 class FieldReportForm(forms.Form):
     lon = forms.FloatField(label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"}))
@@ -59,7 +55,7 @@ def _report(user, data: dict):
     prepared = attachments.prepare(data["photos"])
     with transaction.atomic():
         case = services.report_case(
-            actor=user, channel=CHANNEL_OF_ROLE.get(user.role, Channel.OTHER), lon=data["lon"], lat=data["lat"],
+            actor=user, channel=channel_of_role(user.role), lon=data["lon"], lat=data["lat"],
             description=data["description"], category=data["category"] or None, address=data["address"],
             self_handled=data["self_handled"], client_key=data["client_key"])
         if case.events.count() == 1 and not case.attachments.exists():  # not a retry of a report already made

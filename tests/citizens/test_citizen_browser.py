@@ -13,7 +13,6 @@ from civicloop.cases import services
 from civicloop.cases.models import Case
 from civicloop.citizens.models import CitizenReport
 from civicloop.notify.sms.console import last_text
-from tests.browser import CHROMIUM_ARGS, PHONE  # noqa: F401  (the same browser settings)
 from tests.conftest import WENLAN
 
 HERE = {"latitude": WENLAN[1], "longitude": WENLAN[0]}

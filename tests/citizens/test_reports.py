@@ -150,17 +150,11 @@ def test_a_citizen_reads_only_their_own_reports(citizen_client):
 
 
 def test_the_reporter_gets_sms_notices_from_approved_templates_when_filed_handled_and_closed(citizen_client, persona):
-    from civicloop.cases import services as cases
     from civicloop.notify.models import Delivery
 
     reference = post_report(citizen_client("13800138005"), client_key="closing").json()["reference"]
     case = Case.objects.get(reference=reference)
-    cases.file_case(case, persona("operator"), category="06010")
-    cases.dispatch_case(case, persona("dispatcher"), department="hwz")
-    cases.sign_case(case, persona("handler_hwz"))
-    cases.handle_case(case, persona("handler_hwz"), note="已清运")
-    cases.check_fix(case, persona("inspector_001"), passed=True)
-    cases.close_case(case, persona("leader"))
+    close_through_the_workflow(case, persona)
     sent = list(Delivery.objects.filter(channel="sms", recipient="13800138005", case=case).order_by("pk"))
     assert [d.payload["sms"]["template"] for d in sent] == ["case_filed", "case_handled", "case_closed"]
     assert sent[-1].body == f"您反映的问题（{reference}）已处理完毕，感谢参与城市管理。"

@@ -8,8 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -25,17 +23,6 @@ BOM = b"\xef\xbb\xbf"
 def report(description="路边垃圾桶满溢", point=WENLAN, **extra) -> Case:
     return services.report_case(actor=None, channel=extra.pop("channel", "citizen"), lon=point[0], lat=point[1],
                                 description=description, **extra)
-
-
-@pytest.fixture
-def signed_in(db, persona):
-    def make(username: str, language: str | None = None) -> Client:
-        client = Client()
-        client.force_login(persona(username))
-        if language:
-            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        return client
-    return make
 
 
 def references(response) -> list[str]:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from civicloop.cases import services
@@ -50,13 +50,6 @@ def distance_m(a, b) -> float:
     return math.hypot(dx, dy)
 
 
-@pytest.fixture
-def signed_in(db, persona):
-    def make(username: str) -> Client:
-        client = Client()
-        client.force_login(persona(username))
-        return client
-    return make
 
 
 def cases_json(client, **params):

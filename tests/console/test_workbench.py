@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from civicloop.cases import services
 from civicloop.cases.models import Case, CaseEvent
@@ -17,15 +16,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def report(description="路边垃圾桶满溢", point=WENLAN, **extra) -> Case:
     return services.report_case(actor=None, channel="citizen", lon=point[0], lat=point[1],
                                 description=description, **extra)
-
-
-@pytest.fixture
-def signed_in(db, persona):
-    def make(username: str) -> Client:
-        client = Client()
-        client.force_login(persona(username))
-        return client
-    return make
 
 
 def test_each_role_lands_on_its_own_queue(signed_in):

@@ -42,11 +42,7 @@ def with_error_attrs(field):
 @register.filter
 def light_of(case) -> str:
     """green / yellow / red for an open case with a running clock; '' otherwise."""
-    from django.utils import timezone
+    from civicloop.cases.engine import light_now
 
-    from civicloop.cases import engine, rules
-
-    if case.kind != rules.Kind.OPEN:
-        return ""
-    found = rules.clock_light(engine.clock_of(case), timezone.now())
+    found = light_now(case)
     return found.value if found else ""

@@ -10,7 +10,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -122,10 +122,7 @@ def photo(request, reference: str, attachment_id: int):
         item = attachments.get(case, attachment_id)
     except NotFound:
         raise Http404(_("Photo not found.")) from None
-    if request.GET.get("size") == "thumb" and item.thumbnail:
-        response = FileResponse(item.thumbnail.open("rb"), content_type="image/jpeg")
-    else:
-        response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response = attachments.file_response(item, size=request.GET.get("size", ""))
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -86,4 +86,5 @@
   window.addEventListener("online", flush);
   setInterval(() => { if (navigator.onLine) flush(); }, RETRY_MS);
   window.civicOutbox = { enqueue, flush, all, remove, sendOne };
+  window.civicCsrf = csrf; // every citizen page posts with it
 })();

@@ -80,8 +80,7 @@
   async function follow(reference) {
     const body = new FormData();
     photos.forEach((p, i) => body.append("photos", p, `photo-${i + 1}.jpg`));
-    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    const r = await fetch(form.dataset.url.replace(/\/?$/, "/") + reference + "/follow", { method: "POST", body, headers: { "X-CSRFToken": m ? decodeURIComponent(m[1]) : "" } });
+    const r = await fetch(form.dataset.url.replace(/\/?$/, "/") + reference + "/follow", { method: "POST", body, headers: { "X-CSRFToken": window.civicCsrf() } });
     if (r.ok) window.location.href = form.dataset.url.replace("/api/citizen/reports", "/m/reports") + "/" + reference + "/";
     else showError("form", ((await r.json()).detail) || "关注失败");
   }
