@@ -191,11 +191,24 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.reference}/{filename}"
 
 
+def private_storage():
+    """Uploads waiting for the worker: the bytes as sent, with their GPS; never served to anyone."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.DATA_DIR / "private", file_permissions_mode=0o600,
+                             directory_permissions_mode=0o700)
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         BEFORE = "before", "上报照片 report photo"
         AFTER = "after", "处置照片 after photo"
         EVIDENCE = "evidence", "其他材料 evidence"
+
+    class Status(models.TextChoices):
+        READY = "ready", "可查看 ready"
+        PENDING = "pending", "处理中 being processed"
+        REFUSED = "refused", "无法读取 unreadable"
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
     event = models.ForeignKey(CaseEvent, models.SET_NULL, null=True, blank=True, related_name="attachments")
@@ -203,7 +216,7 @@ class Attachment(models.Model):
     # The copy everyone sees: upright, without metadata, at most CIVICLOOP_IMAGE_MAX_SIDE (re-encoded,
     # or the file as sent when it holds nothing but pixels — see cases.images). Otherwise the bytes as
     # sent are not kept: they carry the sender's GPS position and camera details.
-    file = models.FileField(upload_to=attachment_path, max_length=200)
+    file = models.FileField(upload_to=attachment_path, max_length=200, blank=True)  # empty until ready
     thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)  # JPEG, long side 320
     content_type = models.CharField(max_length=40)  # of `file`
     size = models.PositiveIntegerField()  # of `file`, in bytes
@@ -215,12 +228,18 @@ class Attachment(models.Model):
     # CIVICLOOP_IMAGE_KEEP_PRIVATE_META. Never put into `file` or `thumbnail`.
     private_meta = models.JSONField(default=dict, blank=True)
     original_name = models.CharField(max_length=120, blank=True)
+    # A large photo is accepted after the quick checks (type, size, pixels) and made safe by the
+    # worker (cases.attachments.process_pending), so a citizen on a phone waits for no decoding.
+    status = models.CharField("状态 status", max_length=8, choices=Status.choices, default=Status.READY)
+    upload = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200, blank=True)
+    refusal = models.CharField("无法读取原因 refusal", max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "附件 attachment"
         verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["status", "id"], name="attachment_status")]
 
 
 class PersonalDataView(models.Model):
