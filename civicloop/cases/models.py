@@ -43,6 +43,10 @@ class Case(models.Model):
     pending = models.CharField("待审批 pending", max_length=8, choices=Pending.choices, blank=True, default="")
     pending_data = models.JSONField("申请内容 request", default=dict, blank=True)
     client_key = models.CharField("客户端幂等键 client key", max_length=64, null=True, blank=True)
+    # A case loaded from another system (cases.importing): that system's name and its id for the case.
+    # Nullable so adding them to a big table is a plain ADD COLUMN, on SQLite too.
+    source = models.CharField("来源系统 source", max_length=40, null=True, blank=True)
+    external_id = models.CharField("外部编号 external id", max_length=64, null=True, blank=True)
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="reported_cases"
@@ -122,6 +126,9 @@ class Case(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
             models.UniqueConstraint(fields=["client_key"], name="case_client_key_unique"),
+            # Partial: only imported cases are indexed, and SQLite adds it without rebuilding the table.
+            models.UniqueConstraint(fields=["source", "external_id"], condition=models.Q(external_id__isnull=False),
+                                    name="case_source_external_unique"),
         ]
         indexes = [
             models.Index(fields=["kind", "-reported_at", "-id"], name="case_kind_recent"),
