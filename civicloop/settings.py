@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "civicloop.notify",
     "civicloop.citizens",
     "civicloop.console",
+    "civicloop.evaluation",
 ]
 
 MIDDLEWARE = [
