@@ -59,3 +59,13 @@ def listing(key: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def choice(key: str, options: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(key)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in options:
+        raise ConfigError(f"{key}={raw!r}: expected one of {', '.join(options)}")
+    return value

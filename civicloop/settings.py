@@ -37,6 +37,12 @@ ATTACHMENT_MAX_BYTES = env.integer("CIVICLOOP_ATTACHMENT_MAX_BYTES", 20 * 1024 *
 IMAGE_MAX_PIXELS = env.integer("CIVICLOOP_IMAGE_MAX_PIXELS", 40_000_000, minimum=1_000_000)
 IMAGE_MAX_SIDE = env.integer("CIVICLOOP_IMAGE_MAX_SIDE", 2560, minimum=640)
 IMAGE_KEEP_PRIVATE_META = env.boolean("CIVICLOOP_IMAGE_KEEP_PRIVATE_META", True)
+# worker: a large photo is checked in the request and made safe by the background worker (the
+# request stays fast under load); inline: every photo is processed in the request (tests, no worker).
+IMAGE_PROCESSING = env.choice("CIVICLOOP_IMAGE_PROCESSING", ("worker", "inline"),
+                              "inline" if ENVIRONMENT == "test" else "worker")
+# Photos up to this many pixels are processed in the request even with the worker: that is cheap.
+IMAGE_INLINE_MAX_PIXELS = env.integer("CIVICLOOP_IMAGE_INLINE_MAX_PIXELS", 3_200_000, minimum=0)
 NOTIFY_BACKEND = env.text("CIVICLOOP_NOTIFY_BACKEND", "console")  # console | null
 # SMS (channel "sms" of the outbox): console | null | aliyun (阿里云短信) | tencent (腾讯云短信).
 SMS_BACKEND = env.text("CIVICLOOP_SMS_BACKEND", "console")
@@ -188,6 +194,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+PRIVATE_ROOT = DATA_DIR / "private"  # photos as sent, until the worker has made their safe copies
 # Browser libraries come from npm (package.json) at set-up and are served from node_modules.
 NODE_MODULES = BASE_DIR.parent / "node_modules"
 STATICFILES_DIRS = [

@@ -97,6 +97,47 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Inspected:
+    """What the quick checks learnt from a file's header, before any pixel is decoded."""
+
+    kind: str
+    width: int
+    height: int
+    clean: bool  # only pixels, upright and small: kept as sent, so processing it costs little
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+def inspect(data: bytes, limits: Limits = Limits()) -> Inspected:
+    """The checks a sender must hear about at once (empty, not an image, too many pixels, a header
+    that cannot be read), in about a millisecond; `Refused` otherwise. Damage further into the file
+    shows only when it is decoded (`process`)."""
+    if not data:
+        raise Refused(EMPTY)
+    kind = sniff(data[:16])
+    if kind is None:
+        raise Refused(NOT_AN_IMAGE)
+    if kind == "image/heic" and not HEIF_AVAILABLE:
+        raise Refused(NO_HEIC)
+    try:
+        im = Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]])
+        width, height = im.size
+        if width < 1 or height < 1:
+            raise Refused(DAMAGED)
+        if width * height > limits.max_pixels:
+            raise Refused(too_many_pixels(limits.max_pixels))
+        # A clean file has no EXIF, so its orientation is 1; only a JPEG's EXIF is read without decoding.
+        orientation = _orientation(_exif(im)) if kind == "image/jpeg" else 1
+        return Inspected(kind, width, height, _clean_as_is(data, kind, im, orientation, limits))
+    except Image.DecompressionBombError:
+        raise Refused(too_many_pixels(limits.max_pixels)) from None
+    except DECODE_ERRORS:
+        raise Refused(DAMAGED) from None
+
+
 def too_many_pixels(limit: int) -> str:
     mega = limit / 1_000_000
     return f"图片像素过多（上限{mega:g}百万像素） / the image has too many pixels (at most {mega:g} megapixels)"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 
 from civicloop.cases.rules import Action, Kind, Pending, State
@@ -198,12 +201,24 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case.reference}/{filename}"
 
 
-def private_storage():
-    """Uploads waiting for the worker: the bytes as sent, with their GPS; never served to anyone."""
-    from django.core.files.storage import FileSystemStorage
+class PrivateStorage(FileSystemStorage):
+    """Uploads waiting for the worker: the bytes as sent, with their GPS; never served to anyone.
+    The folder is read from settings on each use, like MEDIA_ROOT for the default storage."""
 
-    return FileSystemStorage(location=settings.DATA_DIR / "private", file_permissions_mode=0o600,
-                             directory_permissions_mode=0o700)
+    def __init__(self):
+        super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
 
 
 class Attachment(models.Model):

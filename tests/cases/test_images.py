@@ -234,6 +234,7 @@ def test_bad_files_are_refused_with_a_clear_chinese_message(data, words):
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_ROOT = tmp_path / "private"
     return tmp_path
 
 
@@ -356,3 +357,93 @@ def test_the_api_serves_the_clean_copy_and_its_thumbnail(api, api_case, media):
     assert thumb["Content-Type"] == "image/jpeg"
     assert opened(full).size == (1200, 1600) and opened(b"".join(thumb.streaming_content)).size == (240, 320)
     assert_without_metadata(full)
+
+
+# ---------------------------------------------------------------------------- left to the worker
+
+
+@pytest.fixture
+def deferred(settings, media):
+    """As in production: a large photo is checked in the request and processed by the worker."""
+    settings.IMAGE_PROCESSING = "worker"
+    return media
+
+
+def big_phone_jpeg(orientation: int = 6) -> bytes:
+    return phone_jpeg(orientation, size=(2400, 1800))  # 4.3 megapixels: more than is processed inline
+
+
+def test_a_large_photo_waits_privately_and_shows_as_processing_until_the_worker_makes_it_safe(case, deferred):
+    item = attachments.attach(case, None, upload(big_phone_jpeg()))
+    assert item.status == "pending" and not item.file and item.upload
+    assert [p.parent.name for p in stored_files(deferred)] == [case.reference]  # only the private copy
+    assert all("private" in p.parts for p in stored_files(deferred))
+    waiting = attachments.file_response(item, size="thumb")
+    assert waiting["Content-Type"].startswith("image/svg+xml") and "照片处理中".encode() in waiting.content
+    assert waiting["Cache-Control"] == "no-store"
+
+    assert attachments.process_pending() == 1
+    item.refresh_from_db()
+    assert (item.status, item.width, item.height, item.upload.name) == ("ready", 1800, 2400, "")
+    stored = item.file.read()
+    assert_without_metadata(stored)
+    assert is_red(opened(stored).getpixel((1800 - 5, 5)))  # turned upright: red block top-left → top-right
+    assert item.private_meta["gps"]["lon"] == pytest.approx(103.385, abs=1e-3)
+    assert not any("private" in p.parts for p in stored_files(deferred))  # the bytes as sent are gone
+    assert attachments.process_pending() == 0
+
+
+def test_a_small_photo_is_processed_at_once_even_with_the_worker(case, deferred):
+    item = attachments.attach(case, None, upload(phone_jpeg()))
+    assert item.status == "ready" and item.thumbnail and not item.upload
+
+
+def test_the_quick_checks_still_refuse_at_once_with_the_worker(case, deferred):
+    for data, words in ((png_claiming(50_000, 50_000), "图片像素过多"), (b"", "文件为空"),
+                        ("文字".encode(), "只接受")):
+        with pytest.raises(InvalidInput) as refused:
+            attachments.attach(case, None, upload(data))
+        assert words in refused.value.errors[0]["message"]
+    assert case.attachments.count() == 0 and stored_files(deferred) == []
+
+
+def test_a_photo_damaged_past_its_header_is_marked_unreadable_by_the_worker(case, deferred):
+    item = attachments.attach(case, None, upload(big_phone_jpeg()[:60_000]))
+    assert item.status == "pending"
+    assert attachments.process_pending() == 1
+    item.refresh_from_db()
+    assert item.status == "refused" and "图片已损坏或不完整" in item.refusal
+    assert "照片无法读取".encode() in attachments.file_response(item).content
+    assert stored_files(deferred) == []
+
+
+def test_two_workers_on_one_photo_finish_it_once_and_leave_no_stray_files(case, deferred, monkeypatch):
+    item = attachments.attach(case, None, upload(big_phone_jpeg()))
+    real_process = images.process
+
+    def racing(data, limits):  # the other worker finishes the photo while this one is decoding it
+        monkeypatch.setattr(images, "process", real_process)
+        assert attachments.process_pending() == 1
+        return real_process(data, limits)
+
+    monkeypatch.setattr(images, "process", racing)
+    assert attachments.process_pending() == 0  # this worker lost
+    item.refresh_from_db()
+    assert item.status == "ready" and len(stored_files(deferred)) == 2  # one copy and one thumbnail
+
+
+@pytest.mark.transactional
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_command_processes_what_waits(deferred):
+    from django.core.management import call_command
+
+    from civicloop.demo import city
+    from civicloop.geo.models import Grid
+
+    if not Grid.objects.exists():  # an earlier transactional test flushed the city
+        city.build_city()
+    case = report_case(actor=None, channel="citizen", lon=WENLAN[0], lat=WENLAN[1], description="人行道井盖缺失")
+    item = attachments.attach(case, None, upload(big_phone_jpeg()))
+    call_command("worker", "--once")
+    item.refresh_from_db()
+    assert item.status == "ready"

@@ -64,6 +64,25 @@ def test_the_same_client_key_three_times_makes_one_case(citizen_client):
     assert Attachment.objects.filter(case__client_key="same-key").count() == 1
 
 
+def test_a_large_phone_photo_is_acknowledged_at_once_and_shown_when_the_worker_has_made_it(
+        citizen_client, settings, tmp_path):
+    settings.IMAGE_PROCESSING, settings.MEDIA_ROOT, settings.PRIVATE_ROOT = "worker", tmp_path, tmp_path / "p"
+    client = citizen_client()
+    response = post_report(client, photos=[jpeg("IMG_0001.jpg", size=(3000, 2000))])
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(reference=response.json()["reference"])
+    photo = case.attachments.get()
+    url = f"/api/citizen/reports/{case.reference}/photos/{photo.pk}"
+    assert "照片处理中" in client.get(url, {"size": "thumb"}).content.decode()
+
+    from civicloop.cases.attachments import process_pending
+
+    assert process_pending() == 1
+    ready = client.get(url, {"size": "thumb"})
+    assert ready["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(ready.streaming_content))).size == (320, 214)
+
+
 @pytest.mark.parametrize("bad, message", [
     (lambda: [io.BytesIO(b"")], "文件为空"),
     (lambda: [type("F", (io.BytesIO,), {"name": "x.jpg"})(b"this is a text file, not a photo")], "只接受"),

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"civicloop 演示 demo: http://{bind}/api/docs  admin: http://{bind}/admin/  (Ctrl-C 停止)")
         children = [
-            subprocess.Popen([sys.executable, "-m", "civicloop.cli", "worker"]),
+            subprocess.Popen([sys.executable, "-m", "civicloop.cli", "worker", "--nice", "10"]),
             subprocess.Popen(gunicorn_argv(bind, settings.SERVE_WORKERS)),
         ]
         # Stop both children together, whichever way this process is asked to stop.

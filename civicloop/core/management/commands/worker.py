@@ -1,31 +1,48 @@
+import os
 import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from civicloop.cases.attachments import process_pending
 from civicloop.notify.services import deliver_due
+
+# Each job does a bounded amount of work and returns how much; the loop sleeps only when all are idle.
+JOBS = [
+    ("photos", process_pending),
+    ("deliveries", deliver_due),
+]
 
 
 class Command(BaseCommand):
-    help = "后台任务：投递消息 / background worker: deliver queued messages"
+    help = "后台任务：处理照片、投递消息 / background worker: process photos, deliver queued messages"
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="deliver what is due and exit")
+        parser.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
         parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--nice", type=int, default=0,
+                            help="lower this process's priority so requests come first on a shared machine")
 
-    def handle(self, *args, once, interval, **options):
+    def handle(self, *args, once, interval, nice, **options):
+        if nice:
+            os.nice(nice)
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while True:
             close_old_connections()
-            try:
-                sent = deliver_due()
-            except Exception as exc:  # the database restarting must not kill the worker
-                self.stderr.write(f"worker: {exc}")
-                sent = 0
-            if sent:
-                self.stdout.write(f"delivered {sent}")
-            if once or stopping:
+            busy = sum(self._run(name, job) for name, job in JOBS)
+            if stopping or (once and not busy):
                 return
-            time.sleep(interval)
+            if not busy:
+                time.sleep(interval)
+
+    def _run(self, name, job) -> int:
+        try:
+            done = job()
+        except Exception as exc:  # the database restarting must not kill the worker
+            self.stderr.write(f"worker {name}: {exc}")
+            return 0
+        if done:
+            self.stdout.write(f"{name}: {done}")
+        return done
