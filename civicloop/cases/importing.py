@@ -115,9 +115,8 @@ def import_cases(path: str | Path, mapping: Mapping, *, batch: int = 1000, progr
             run.load(chunk)
             chunk = []
             if progress:
-                progress(run.result.total, max(source.total, run.result.total))
-    if chunk:
-        run.load(chunk)
+                progress(run.result.total, max(source.total, run.result.total + 1))
+    run.load(chunk)
     if run.result.created and not dry_run:
         run.finish()
     run.result.seconds = time.perf_counter() - started
@@ -137,6 +136,8 @@ class _Run:
         self.sequence_floor: dict = {}  # day → the highest serial of our own format among source references
 
     def load(self, chunk: list[tuple[int, dict]]) -> None:
+        if not chunk:
+            return
         self.result.total += len(chunk)
         fresh = self._fresh(chunk)
         built = [b for b in (self._build(line, history) for line, history in fresh) if b]

@@ -310,3 +310,26 @@ def test_the_civicloop_entry_point_takes_dashes_and_refuses_a_bad_mapping(tmp_pa
     bad = write_mapping(tmp_path, 'source = "x"\n[fields]\nstate = "状态"\n')
     with pytest.raises(CommandError, match="映射缺少必填字段 external_id"):
         call_command("import_cases", str(source), mapping=str(bad))
+
+
+def test_source_references_are_kept_and_one_already_used_is_named(tmp_path, persona):
+    live = services.report_case(actor=persona("operator"), channel="hotline", lon=WENLAN[0], lat=WENLAN[1],
+                                description="垃圾", now=at("2026-11-24 08:00"))
+    mapping = MAPPING.replace('external_id = "案卷号"', 'external_id = "案卷号"\nreference = "案卷编号"')
+    header = HEADER + ["案卷编号"]
+    source = write_csv(tmp_path / "cases.csv", [row("P1", 案卷编号="MZ2019-0001"), row("P2", 案卷编号=live.reference),
+                                                row("P3", 案卷编号="532503-20261125-000040")], header=header)
+    result = importing.import_cases(source, importing.load_mapping(write_mapping(tmp_path, mapping)))
+    assert imported("P1").reference == "MZ2019-0001"
+    assert [str(p) for p in result.problems] == [
+        f"第3行：案件编号 {live.reference} 已被其他案件使用 / line 3: reference {live.reference} is already in use"]
+    # A reference in our own format claims its serial: the next live report that day gets the one after.
+    later = services.report_case(actor=persona("operator"), channel="hotline", lon=WENLAN[0], lat=WENLAN[1],
+                                 description="垃圾", now=at("2026-11-25 08:00"))
+    assert later.reference == "532503-20261125-000041"
+
+
+def test_a_dry_run_checks_every_row_and_saves_nothing(tmp_path):
+    result = run(tmp_path, [row("Q1"), row("Q2", 小类="不存在的分类")], dry_run=True)
+    assert result.created == 1 and len(result.problems) == 1
+    assert not Case.objects.filter(source="egova-2025").exists()
