@@ -142,8 +142,10 @@ class _Run:
         fresh = self._fresh(chunk)
         built = [b for b in (self._build(line, history) for line, history in fresh) if b]
         built = self._unused_references(built)
-        if not built or self.dry_run:
-            self.result.created += len(built) if self.dry_run else 0
+        if self.dry_run:
+            self.result.created += len(built)  # would be
+            return
+        if not built:
             return
         try:
             self._save(built)

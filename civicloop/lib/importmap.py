@@ -127,6 +127,8 @@ def parse_mapping(data: dict) -> Mapping:
     if problems:
         raise MappingError(problems)
     formats = data.get("date_formats") or DEFAULT_FORMATS
+    if isinstance(formats, str):
+        formats = [formats]
     return Mapping(source=source, columns=columns, crs=crs, tz=tz, date_formats=tuple(formats),
                    encoding=data.get("encoding", "utf-8-sig"), delimiter=data.get("delimiter", ","),
                    sheet=data.get("sheet"), fallback_point=fallback)
@@ -142,7 +144,10 @@ def _columns(fields: dict, problems: list[str]) -> dict[str, Column]:
         elif isinstance(spec, dict) and (spec.get("column") or "default" in spec):
             values = {str(k): str(v) for k, v in (spec.get("values") or {}).items()}
             default = None if spec.get("default") is None else str(spec["default"])
-            columns[name] = Column(spec.get("column"), values, default, spec.get("match", "auto"))
+            match = spec.get("match", "auto")
+            if match not in ("code", "name", "auto"):
+                problems.append(f"字段 {name} 的 match 须为 code/name/auto / match must be code, name or auto")
+            columns[name] = Column(spec.get("column"), values, default, match)
         else:
             problems.append(f"字段 {name} 须为列名或 {{column = …}} / field {name} must be a column name or a table with column")
     return columns
