@@ -76,6 +76,21 @@ if SMS_BACKEND in ("aliyun", "tencent"):
     _sms_missing = [key for key, value in _sms_needed.items() if not value]
     if _sms_missing:
         raise env.ConfigError(f"CIVICLOOP_SMS_BACKEND={SMS_BACKEND} needs {', '.join(_sms_missing)} (templates: login_code=…)")
+# WeChat (微信公众号): template messages to citizens who bound their account, instead of SMS.
+# console | null | official. Keyword names differ per chosen template: our parameter → its keyword.
+WECHAT_BACKEND = env.choice("CIVICLOOP_WECHAT_BACKEND", ("console", "null", "official"), "console")
+WECHAT_APP_ID = env.text("CIVICLOOP_WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = env.text("CIVICLOOP_WECHAT_APP_SECRET", "")
+WECHAT_TEMPLATES = _sms_templates("CIVICLOOP_WECHAT_TEMPLATES")  # case_filed=<template id>, …
+WECHAT_FIELDS = dict(pair.split("=", 1) for pair in env.listing(
+    "CIVICLOOP_WECHAT_FIELDS", ["reference=character_string1", "status=phrase2", "time=time3"]) if "=" in pair)
+if WECHAT_BACKEND == "official":
+    if ENVIRONMENT != "production":
+        raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official sends real messages: only with CIVICLOOP_ENV=production")
+    if not (WECHAT_APP_ID and WECHAT_APP_SECRET and WECHAT_TEMPLATES):
+        raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official needs CIVICLOOP_WECHAT_APP_ID, _APP_SECRET and _TEMPLATES")
+# The address citizens reach the site at, for links in messages (WeChat opens them).
+PUBLIC_URL = env.text("CIVICLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
 # How many times citizens' “没有解决” may reopen one case; after that the rating is kept and the
 # citizen is pointed to the hotline (a person, not a loop).

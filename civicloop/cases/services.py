@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.cases import access, engine, rules
@@ -210,10 +211,12 @@ def _notify(case: Case, action: str, plan: engine.Plan) -> None:
         notify.enqueue(recipient=f"department:{case.department_id}", subject=f"新任务 {case.reference}",
                        body=case.description[:200], case=case)
     elif action in REPORTER_NOTICES and case.reporter_phone:
-        # Providers send only approved templates, so each notice is one of ours.
+        # Providers (SMS and WeChat) send only approved templates, so each notice is one of ours.
         template, subject = REPORTER_NOTICES[action]
-        notify.enqueue_sms(phone=case.reporter_phone, template=template, params={"reference": case.reference},
-                           subject=f"{subject} {case.reference}", case=case)
+        url = settings.PUBLIC_URL + reverse("citizens:report", args=[case.reference])
+        notify.enqueue_reporter_notice(phone=case.reporter_phone, template=template, reference=case.reference,
+                                       url=url, subject=f"{subject} {case.reference}", case=case,
+                                       at=plan.event.get("created_at"))
 
 
 # The reporter hears when the case is taken up, fixed and closed (issue 4).

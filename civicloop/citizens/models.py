@@ -13,10 +13,14 @@ class Citizen(models.Model):
     created_at = models.DateTimeField("注册时间 joined", auto_now_add=True)
     last_seen_at = models.DateTimeField("最近登录 last sign-in", null=True, blank=True)
     active = models.BooleanField("启用 active", default=True)
+    # Bound through WeChat's web sign-in (snsapi_base): notices then go to WeChat instead of SMS.
+    wechat_openid = models.CharField("微信 openid", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "市民 citizen"
         verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["wechat_openid"], condition=~models.Q(wechat_openid=""),
+                                               name="citizen_openid_unique")]
 
     def __str__(self) -> str:
         return self.display_name or self.masked_phone

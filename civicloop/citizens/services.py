@@ -231,6 +231,18 @@ def current_citizen(request) -> Citizen | None:
 # ------------------------------------------------------------------------------ citizens and cases
 
 
+def bind_wechat(citizen: Citizen, openid: str) -> None:
+    """One WeChat account per citizen: binding it here unbinds it from any other citizen (the same
+    person signed in with a new number), in one transaction."""
+    openid = (openid or "").strip()
+    if not openid or len(openid) > 64:
+        raise InvalidInput.field("openid", "微信返回的身份无效 / WeChat returned no valid identity")
+    with transaction.atomic():
+        Citizen.objects.filter(wechat_openid=openid).exclude(pk=citizen.pk).update(wechat_openid="")
+        citizen.wechat_openid = openid
+        citizen.save(update_fields=["wechat_openid"])
+
+
 def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("report/", views.report, name="new_report"),
     path("reports/<str:reference>/", views.report_detail, name="report"),
+    path("wechat/bind/", views.wechat_bind, name="wechat_bind"),
+    path("wechat/callback/", views.wechat_callback, name="wechat_callback"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
 ]

@@ -5,6 +5,7 @@ Pages are drawn on the server; the browser adds photos, the map pin and the offl
 from __future__ import annotations
 
 import json
+import secrets
 from collections import defaultdict
 
 from django.conf import settings
@@ -19,7 +20,9 @@ from civicloop.citizens import services
 from civicloop.citizens.intake import citizen_case, public_timeline
 from civicloop.citizens.status import plain_state
 from civicloop.console import tiles
-from civicloop.core.errors import NotFound
+from civicloop.core.errors import InvalidInput, NotFound
+from civicloop.notify import wechat
+from civicloop.notify.backends import Undeliverable
 from civicloop.taxonomy.queries import config
 
 # The city's centre for the first view of the map (蒙自市 文澜街道); a pin is placed by the citizen.
@@ -37,7 +40,38 @@ def home(request):
         return redirect("citizens:login")
     links = citizen.case_links.select_related("case").order_by("-created_at")[:50]
     rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
-    return render(request, "citizens/home.html", _context(request, rows=rows, notices=_notices(citizen)))
+    return render(request, "citizens/home.html", _context(
+        request, rows=rows, notices=_notices(citizen), offer_wechat=wechat.enabled() and not citizen.wechat_openid,
+        wechat_message=request.session.pop(WECHAT_MESSAGE, "")))
+
+
+# ---------------------------------------------------------------------------- WeChat binding
+
+WECHAT_STATE, WECHAT_MESSAGE = "citizen_wechat_state", "citizen_wechat_message"
+
+
+def wechat_bind(request):
+    """Send the signed-in citizen to WeChat's web sign-in; it comes back to `wechat_callback`."""
+    if services.current_citizen(request) is None or not wechat.enabled():
+        return redirect("citizens:home")
+    state = secrets.token_urlsafe(16)  # ties the answer to this browser: no one can bind their WeChat to you
+    request.session[WECHAT_STATE] = state
+    callback = settings.PUBLIC_URL + reverse("citizens:wechat_callback")
+    return redirect(wechat.get_backend().authorize_url(callback, state))
+
+
+def wechat_callback(request):
+    citizen = services.current_citizen(request)
+    expected = request.session.pop(WECHAT_STATE, None)
+    if citizen is None or not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+        request.session[WECHAT_MESSAGE] = "微信绑定已过期，请重试 / the WeChat link expired; try again"
+        return redirect("citizens:home")
+    try:
+        services.bind_wechat(citizen, wechat.get_backend().openid_for_code(request.GET.get("code", "")))
+        request.session[WECHAT_MESSAGE] = "已绑定微信，办理进度将通过微信通知您 / WeChat bound: notices will come there"
+    except (Undeliverable, InvalidInput) as exc:
+        request.session[WECHAT_MESSAGE] = f"微信绑定失败：{exc}"
+    return redirect("citizens:home")
 
 
 NOTICE_ACTIONS = ("file", "not_file", "handle", "close", "reopen", "merge")

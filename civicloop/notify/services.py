@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from civicloop.notify import sms
+from civicloop.notify import sms, wechat
 from civicloop.notify.backends import Undeliverable, get_backend
 from civicloop.notify.models import Delivery
 
@@ -33,22 +33,54 @@ def enqueue_sms(*, phone: str, template: str, params: dict, subject: str, case=N
                    payload={"sms": {"template": template, "params": params}}, expires_at=expires_at)
 
 
+def enqueue_wechat(*, openid: str, template: str, params: dict, url: str, subject: str, case=None) -> Delivery:
+    """A WeChat template message (notify.wechat) to a citizen who bound their account."""
+    params = {name: str(value) for name, value in params.items()}
+    message = wechat.Message(openid=openid, template=template, params=params, url=url)
+    return enqueue(channel="wechat", recipient=openid, subject=subject, body=wechat.text_of(message), case=case,
+                   payload={"wechat": {"template": template, "params": params, "url": url}})
+
+
+def enqueue_reporter_notice(*, phone: str, template: str, reference: str, url: str, subject: str, case=None,
+                            at: datetime | None = None) -> Delivery:
+    """Tell a reporter how their case goes: in WeChat when they bound it (free, and where they are),
+    otherwise by SMS from an approved template."""
+    openid = _bound_openid(phone)
+    if openid:
+        at = timezone.localtime(at or timezone.now())
+        params = {"reference": reference, "status": wechat.STATUS.get(template, ""), "time": f"{at:%Y-%m-%d %H:%M}"}
+        return enqueue_wechat(openid=openid, template=template, params=params, url=url, subject=subject, case=case)
+    return enqueue_sms(phone=phone, template=template, params={"reference": reference}, subject=subject, case=case)
+
+
+def _bound_openid(phone: str) -> str:
+    if not wechat.enabled():
+        return ""
+    from django.apps import apps
+
+    citizen = apps.get_model("citizens", "Citizen")  # notify does not import the citizens app's code
+    return (citizen.objects.filter(phone=phone, active=True).exclude(wechat_openid="")
+            .values_list("wechat_openid", flat=True).first() or "")
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(*, limit: int = 100, backend=None, sms_backend=None) -> int:
+def deliver_due(*, limit: int = 100, backend=None, sms_backend=None, wechat_backend=None) -> int:
     """Send what is due; returns how many were sent. Safe to run in several workers."""
     backend = backend or get_backend(settings.NOTIFY_BACKEND)
     sms_backend = sms_backend or sms.get_backend()
+    backends = {"sms": sms_backend, "wechat": wechat_backend or wechat.get_backend()}
     sent = 0
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
     for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
-        sent += _deliver_one(pk, backend, sms_backend)
+        sent += _deliver_one(pk, backend, backends)
     return sent
 
 
-def _deliver_one(pk: int, backend, sms_backend) -> int:
+def _deliver_one(pk: int, backend, backends: dict) -> int:
+    sms_backend = backends["sms"]
     with transaction.atomic():
         # skip_locked: two workers never send the same message twice.
         row = Delivery.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Delivery.Status.PENDING).first()
@@ -58,7 +90,7 @@ def _deliver_one(pk: int, backend, sms_backend) -> int:
             return _give_up(row, "expired before it could be sent", sms_backend)
         row.attempts += 1
         try:
-            row.provider_ref = _send(row, backend, sms_backend)[:100]
+            row.provider_ref = _send(row, backend, backends)[:100]
         except Undeliverable as exc:
             return _give_up(row, str(exc), sms_backend)
         except Exception as exc:  # a provider's failure must not stop the queue
@@ -74,7 +106,12 @@ def _deliver_one(pk: int, backend, sms_backend) -> int:
         return 1
 
 
-def _send(row: Delivery, backend, sms_backend) -> str:
+def _send(row: Delivery, backend, backends: dict) -> str:
+    if row.channel == "wechat":
+        message = row.payload["wechat"]
+        return backends["wechat"].send(wechat.Message(openid=row.recipient, template=message["template"],
+                                                      params=message["params"], url=message["url"])) or ""
+    sms_backend = backends["sms"]
     if row.channel != "sms":
         backend.send(channel=row.channel, recipient=row.recipient, subject=row.subject, body=row.body,
                      payload=row.payload)
