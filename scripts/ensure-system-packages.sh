@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the project needs beyond Python: Chromium for the browser tests, a CJK font so
-# Chinese renders in screenshots and PDFs, gettext to compile the translations. Installs only
+# Chinese renders in screenshots and PDFs, gettext to compile the translations, poppler-utils (pdftoppm) so report tests can look at a PDF page. Installs only
 # what is missing, so a prepared machine pays nothing.
 set -euo pipefail
 need=()
