@@ -251,8 +251,8 @@ class _Run:
             CaseSequence.objects.filter(day=day, last__lt=serial).update(last=serial)
 
     def finish(self) -> None:
-        bulk.reset_sequence(Case)
-        bulk.reset_sequence(CaseEvent)
+        # No sequence reset: ids came from the sequence itself (PostgreSQL), and setting it to MAX(id)
+        # while the app runs could hand out an id a live transaction already holds.
         refresh_metrics()
 
 
@@ -267,9 +267,9 @@ def _message(exc: ServiceError) -> str:
 
 
 def _number(built: list[_Built]) -> None:
-    """Our own references for cases the source gave none: the day's serials, reserved at once."""
+    """Our own references for cases the source gave none: the days' serials, reserved at once."""
     days = Counter(timezone.localtime(b.case.reported_at).date() for b in built if not b.given_reference)
-    next_serial = {day: reserve_serials(day, n) for day, n in days.items()}
+    next_serial = reserve_serials(days)
     for b in built:
         b.case.reference = b.given_reference  # a failed batch may have numbered it already
         if b.given_reference:
@@ -279,18 +279,19 @@ def _number(built: list[_Built]) -> None:
         next_serial[day] += 1
 
 
-def reserve_serials(day, count: int) -> int:
-    """The first of `count` serials for a day; one statement, like services._next_reference."""
+def reserve_serials(counts: dict) -> dict:
+    """{day: first serial} for {day: how many}, in one statement (a batch of history spans many days);
+    the row locks order it against live intake (services._next_reference) as that one's do."""
+    if not counts:
+        return {}
+    days = sorted(counts)
+    values = ", ".join(["(%s, %s)"] * len(days))
+    params = [v for day in days for v in (day, counts[day])]
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_casesequence SET last = last + %s WHERE day = %s RETURNING last", [count, day])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO cases_casesequence (day, last) VALUES (%s, %s) "
-                "ON CONFLICT (day) DO UPDATE SET last = cases_casesequence.last + %s RETURNING last",
-                [day, count, count])
-            row = cursor.fetchone()
-    return row[0] - count + 1
+        cursor.execute(f"INSERT INTO cases_casesequence (day, last) VALUES {values} ON CONFLICT (day) DO UPDATE "
+                       "SET last = cases_casesequence.last + excluded.last RETURNING day, last", params)
+        last = {str(day)[:10]: value for day, value in cursor.fetchall()}
+    return {day: last[day.isoformat()] - counts[day] + 1 for day in days}
 
 
 def reserve_ids(model, count: int) -> list[int]:
