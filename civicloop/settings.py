@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "civicloop.citizens",
     "civicloop.console",
     "civicloop.evaluation",
+    "civicloop.bigscreen",
 ]
 
 MIDDLEWARE = [

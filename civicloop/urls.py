@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("civicloop.console.urls")),
     path("m/", include("civicloop.citizens.urls")),
+    path("screen/", include("civicloop.bigscreen.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
