@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<str:reference>/", views.report_detail, name="report"),
     path("wechat/bind/", views.wechat_bind, name="wechat_bind"),
     path("wechat/callback/", views.wechat_callback, name="wechat_callback"),
+    path("areas.json", views.areas, name="areas"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
 ]

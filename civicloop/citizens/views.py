@@ -127,6 +127,20 @@ def report_detail(request, reference: str):
         code=request.GET.get("code", ""), can_rate=can_rate))
 
 
+def areas(request):
+    """The city's street and town outlines, for the pin map when no map tiles are configured (a plain
+    background with nothing on it gives a citizen no idea where to tap). Public facts only."""
+    from civicloop.console.views.maps import _polygon_feature
+    from civicloop.geo.models import Division
+
+    rows = (Division.objects.filter(level=Division.Level.STREET).exclude(geometry="")
+            .values_list("code", "name", "geometry"))
+    body = {"type": "FeatureCollection", "features": [_polygon_feature(c, g, {"name": n}) for c, n, g in rows]}
+    response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=3600"  # boundaries change once in years
+    return response
+
+
 def manifest(request):
     body = {
         "name": f"{settings.CITY_NAME}随手拍", "short_name": "随手拍", "lang": "zh-Hans",
@@ -140,7 +154,7 @@ def manifest(request):
 @never_cache
 def service_worker(request):
     """Served from /m/ so its scope is the whole app; it keeps the app's shell for offline starts."""
-    shell = [reverse("citizens:new_report"), static("citizens/app.css"), static("citizens/outbox.js"),
+    shell = [reverse("citizens:new_report"), reverse("citizens:areas"), static("citizens/app.css"), static("citizens/outbox.js"),
              static("citizens/shrink.js"), static("citizens/report.js"), static("vendor/leaflet/leaflet.js"),
              static("vendor/leaflet/leaflet.css")]
     script = render(request, "citizens/sw.js", {"shell": json.dumps(shell)}).content

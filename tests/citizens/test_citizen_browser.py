@@ -68,6 +68,9 @@ def test_sign_in_and_report_with_two_photos(site, phone, photos, shots):
     page = phone("13900001111")
     shots(page, "signed-in")
     fill_report(page, photos, "天马路垃圾桶满溢，垃圾散落一地")
+    # No tiles configured: the pin map still draws the streets' outlines and names to aim at.
+    expect(page.locator("#pin-map.no-tiles path").first).to_be_attached()
+    expect(page.locator("#pin-map .area-name", has_text="文澜街道")).to_be_attached()
     shots(page, "report-filled")
     page.get_by_role("button", name="提交上报").click()
     expect(page).to_have_url(re.compile(r"/m/reports/[\d-]+/$"))
