@@ -89,6 +89,10 @@ if WECHAT_BACKEND == "official":
         raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official sends real messages: only with CIVICLOOP_ENV=production")
     if not (WECHAT_APP_ID and WECHAT_APP_SECRET and WECHAT_TEMPLATES):
         raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official needs CIVICLOOP_WECHAT_APP_ID, _APP_SECRET and _TEMPLATES")
+# A public map of cases at /m/map/ (category, plain status, day and place; never a description,
+# photo, name or phone). Off unless the city turns it on.
+PUBLIC_MAP = env.boolean("CIVICLOOP_PUBLIC_MAP", False)
+PUBLIC_MAP_DAYS = env.integer("CIVICLOOP_PUBLIC_MAP_DAYS", 30, minimum=1)
 # The address citizens reach the site at, for links in messages (WeChat opens them).
 PUBLIC_URL = env.text("CIVICLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
@@ -131,6 +135,7 @@ INSTALLED_APPS = [
     "civicloop.citizens",
     "civicloop.console",
     "civicloop.evaluation",
+    "civicloop.reports",
     "civicloop.bigscreen",
 ]
 
@@ -211,6 +216,11 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 PRIVATE_ROOT = DATA_DIR / "private"  # photos as sent, until the worker has made their safe copies
+REPORTS_ROOT = DATA_DIR / "reports"  # the scheduled daily, weekly and monthly reports (civicloop.reports)
+# A TrueType CJK font for the PDF reports; empty: looked up in the usual places (reports/fonts.py).
+REPORT_FONT = env.text("CIVICLOOP_REPORT_FONT", "")
+# The worker writes each finished day's, ISO week's and month's reports; off in tests (they call it).
+REPORTS_SCHEDULE = env.boolean("CIVICLOOP_REPORTS_SCHEDULE", ENVIRONMENT != "test")
 # Browser libraries come from npm (package.json) at set-up and are served from node_modules.
 NODE_MODULES = BASE_DIR.parent / "node_modules"
 STATICFILES_DIRS = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("wechat/bind/", views.wechat_bind, name="wechat_bind"),
     path("wechat/callback/", views.wechat_callback, name="wechat_callback"),
     path("areas.json", views.areas, name="areas"),
+    path("map/", views.public_map, name="public_map"),
+    path("map/cases.json", views.public_map_cases, name="public_map_cases"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
 ]

@@ -42,7 +42,7 @@ def home(request):
     rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
     return render(request, "citizens/home.html", _context(
         request, rows=rows, notices=_notices(citizen), offer_wechat=wechat.enabled() and not citizen.wechat_openid,
-        wechat_message=request.session.pop(WECHAT_MESSAGE, "")))
+        wechat_message=request.session.pop(WECHAT_MESSAGE, ""), public_map=settings.PUBLIC_MAP))
 
 
 # ---------------------------------------------------------------------------- WeChat binding
@@ -138,6 +138,48 @@ def areas(request):
     body = {"type": "FeatureCollection", "features": [_polygon_feature(c, g, {"name": n}) for c, n, g in rows]}
     response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), content_type="application/json")
     response["Cache-Control"] = "public, max-age=3600"  # boundaries change once in years
+    return response
+
+
+# ---------------------------------------------------------------------------- the public map
+
+PUBLIC_MAP_LIMIT = 2000  # the newest; the map is for seeing that problems are taken up, not an archive
+
+
+def public_map(request):
+    if not settings.PUBLIC_MAP:
+        raise Http404("本市未开放公众地图")
+    source = tiles.tile_config()
+    centre = tiles.to_display(*CITY_CENTRE)
+    return render(request, "citizens/public_map.html", _context(
+        request, tiles_json=json.dumps({**source, "center": centre}), days=settings.PUBLIC_MAP_DAYS))
+
+
+def public_map_cases(request):
+    """Cases of the last days as points with their category and plain status, nothing else: a
+    description may hold a name or a phone number, a photo a face or a number plate."""
+    if not settings.PUBLIC_MAP:
+        raise Http404("本市未开放公众地图")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.cases.models import Case
+
+    since = timezone.now() - timedelta(days=settings.PUBLIC_MAP_DAYS)
+    rows = (Case.objects.filter(reported_at__gte=since).exclude(kind="void").order_by("-reported_at", "-id")
+            .values_list("lon", "lat", "category_id", "state", "reported_at")[:PUBLIC_MAP_LIMIT])
+    categories = config().categories
+    features = []
+    for lon, lat, category, state, reported_at in rows:
+        x, y = tiles.to_display(lon, lat)
+        info = categories.get(category) if category else None
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 5), round(y, 5)]},
+                         "properties": {"category": info.name if info else "其他", "status": plain_state(state),
+                                        "closed": state == "closed", "day": f"{timezone.localtime(reported_at):%Y-%m-%d}"}})
+    response = HttpResponse(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                                       separators=(",", ":")), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=60"
     return response
 
 

@@ -170,3 +170,21 @@ def test_a_code_entered_wrong_five_times_is_dead_with_a_clear_message(site, brow
         expect(page).to_have_url(re.compile(r"/m/login/"))
     finally:
         context.close()
+
+
+def test_the_public_map_shows_problems_as_dots_to_anyone(site, browser, settings, shots):
+    settings.PUBLIC_MAP = True
+    services.report_case(actor=None, channel="citizen", lon=WENLAN[0], lat=WENLAN[1], description="路灯不亮",
+                         category="06010")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{site}/m/map/")
+    expect(page.locator("#public-map path.case-dot").first).to_be_attached()
+    expect(page.get_by_test_id("public-map-count")).to_have_text(re.compile(r"共 \d+ 件"))
+    page.locator("#public-map path.case-dot.open").first.click(force=True)
+    expect(page.locator(".leaflet-popup")).to_contain_text("暴露垃圾")
+    shots(page, "public-map")
+    context.close()
+    assert not errors, errors

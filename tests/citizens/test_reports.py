@@ -287,3 +287,19 @@ def test_notices_in_the_app_follow_the_case(citizen_client, persona):
     notices = page[page.index('data-testid="notices"'):page.index("我的上报")]
     assert notices.index("处置完成") < notices.index("立案")  # newest first
     assert "派往" not in notices and "处置员" not in notices  # internal steps and staff stay inside
+
+
+def test_the_public_map_is_off_unless_the_city_turns_it_on_and_then_shows_no_personal_data(citizen_client, settings):
+    from django.test import Client
+
+    client = citizen_client()
+    reference = post_report(client, description="张三 13800138000 家门口井盖缺失").json()["reference"]
+    anonymous = Client()
+    assert anonymous.get("/m/map/").status_code == 404 and anonymous.get("/m/map/cases.json").status_code == 404
+    settings.PUBLIC_MAP = True
+    assert "问题地图" in anonymous.get("/m/map/").content.decode()
+    raw = anonymous.get("/m/map/cases.json").content.decode()
+    features = [f for f in __import__("json").loads(raw)["features"]]
+    assert {"category": "暴露垃圾", "status": "已受理", "closed": False} == {
+        k: v for k, v in features[0]["properties"].items() if k != "day"}
+    assert "13800138000" not in raw and "张三" not in raw and reference not in raw and "井盖" not in raw
