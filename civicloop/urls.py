@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("console/reports/", include("civicloop.reports.urls")),
     path("console/", include("civicloop.console.urls")),
     path("m/", include("civicloop.citizens.urls")),
     path("screen/", include("civicloop.bigscreen.urls")),

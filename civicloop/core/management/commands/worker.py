@@ -7,11 +7,13 @@ from django.db import close_old_connections
 
 from civicloop.cases.attachments import process_pending
 from civicloop.notify.services import deliver_due
+from civicloop.reports.services import run_scheduled
 
 # Each job does a bounded amount of work and returns how much; the loop sleeps only when all are idle.
 JOBS = [
     ("photos", process_pending),
     ("deliveries", deliver_due),
+    ("reports", run_scheduled),
 ]
 
 
