@@ -7,7 +7,6 @@ department user gets none: a report cut to one street would be a different repor
 """
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 import time
@@ -25,8 +24,6 @@ from civicloop.org.roles import Role, Scope
 from civicloop.reports import excel, pdf
 from civicloop.reports.figures import Figures, gather
 from civicloop.reports.models import Report
-
-log = logging.getLogger(__name__)
 
 READERS = frozenset({Role.SHIFT_LEADER, Role.COMMANDER, Role.ADMIN})
 FORMATS = {"xlsx": excel.build, "pdf": pdf.build}
