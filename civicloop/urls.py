@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/reports/", include("civicloop.reports.urls")),
     path("console/", include("civicloop.console.urls")),
     path("m/", include("civicloop.citizens.urls")),
+    path("", include("civicloop.evaluation.urls")),
     path("screen/", include("civicloop.bigscreen.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
