@@ -25,6 +25,7 @@ from civicloop.evaluation.models import DailyCount, PendingAttribution, RollupSt
 GAP_SECONDS = 600
 MAX_GAPS = 10_000
 REBUILD_CHUNK = 500_000  # event ids per rebuild step (one progress line each)
+WORKER_BATCH = 50_000  # event ids per worker turn: a big import is caught up over several turns
 PRE_FILING = ("reported", "verifying")  # states in which 立案 may still change category or grid
 
 _TABLE = DailyCount._meta.db_table
@@ -122,7 +123,12 @@ def _ids(values) -> str:
 # ---------------------------------------------------------------------------- refresh
 
 
-def refresh(*, now: datetime | None = None) -> Result:
+def run_due() -> int:
+    """The worker's job: count the next batch of new events; returns how many (0: idle)."""
+    return refresh(limit=WORKER_BATCH).events
+
+
+def refresh(*, now: datetime | None = None, limit: int | None = None) -> Result:
     """Count the events written since the last refresh. Idempotent: the watermark moves in the
     same transaction as the counters, so a crash counts nothing twice."""
     started = time.perf_counter()
@@ -133,7 +139,7 @@ def refresh(*, now: datetime | None = None) -> Result:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         state = _state()
-        result = _refresh(state, now or timezone.now())
+        result = _refresh(state, now or timezone.now(), limit)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -143,9 +149,11 @@ def _state() -> RollupState:
     return RollupState.objects.select_for_update().get(pk=1)
 
 
-def _refresh(state: RollupState, now: datetime) -> Result:
+def _refresh(state: RollupState, now: datetime, limit: int | None) -> Result:
     low = state.last_event_id
     high = _max_event_id()
+    if limit is not None:
+        high = min(high, low + limit)
     waiting = [(int(i), float(t)) for i, t in state.gaps]
     arrived = _existing([i for i, _ in waiting])
     where = f"(e.id > {low} AND e.id <= {high})"

@@ -257,3 +257,35 @@ def counted() -> dict:
         if any(values):
             out[(str(row["day"]), row["dim"], row["key"])] = values
     return out
+
+
+def test_the_worker_catches_up_in_small_batches_to_the_same_figures(story):
+    from civicloop.evaluation.models import DailyCount, PendingAttribution, RollupState
+
+    rollup.rebuild()
+    expected = counted()
+    DailyCount.objects.all().delete()
+    PendingAttribution.objects.all().delete()
+    RollupState.objects.update(last_event_id=0, gaps=[])
+    turns = 0
+    while rollup.refresh(limit=7).events:
+        turns += 1
+    assert turns > 5 and counted() == expected
+
+
+def test_an_event_that_commits_late_is_still_counted(story, persona):
+    """An id taken before the watermark moved but committed after it (PostgreSQL sequences)."""
+    from civicloop.cases.models import CaseEvent
+    from civicloop.evaluation.models import RollupState
+
+    last = CaseEvent.objects.order_by("-id").first()
+    case = story["c2"]
+    RollupState.objects.update(last_event_id=last.id + 1, gaps=[[last.id + 1, NOW.timestamp()]])
+    from civicloop.core import bulk
+
+    bulk.insert(CaseEvent, [CaseEvent(id=last.id + 1, case=case, seq=99, action="supervise", actor=persona("commander"),
+                                      actor_role="commander", from_state="closed", to_state="closed",
+                                      created_at=at("12:30", "2026-11-25"))])
+    result = rollup.refresh(now=NOW)
+    assert result.events == 1 and RollupState.objects.get().gaps == []
+    assert queries.metrics("2026-11-25", now=NOW)[0]["supervised"] == 1

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from civicloop.cases.attachments import process_pending
+from civicloop.evaluation.rollup import run_due as count_events
 from civicloop.notify.services import deliver_due
 from civicloop.reports.services import run_scheduled
 
@@ -14,6 +15,7 @@ JOBS = [
     ("photos", process_pending),
     ("deliveries", deliver_due),
     ("reports", run_scheduled),
+    ("metrics", count_events),
 ]
 
 
