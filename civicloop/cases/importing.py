@@ -197,7 +197,7 @@ class _Run:
         given = [b for b in built if b.given_reference]
         if not given:
             return built
-        taken = set(Case.objects.filter(reference__in=[b.case.reference for b in given])
+        taken = set(Case.objects.filter(reference__in=[b.given_reference for b in given])
                     .values_list("reference", flat=True))
         keep, seen = [], set()
         for b in built:
