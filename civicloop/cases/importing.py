@@ -310,16 +310,17 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 def refresh_metrics() -> None:
-    """Metrics built from the event log pick up the history (when the evaluation app is there)."""
+    """The evaluation app's counters (kept from the event log) take in the history now, rather than
+    over the worker's next turns. Looked up lazily: the import works without that app."""
     if importlib.util.find_spec("civicloop.evaluation") is None:
         return
-    if importlib.util.find_spec("civicloop.evaluation.services") is None:
-        return
-    from civicloop.evaluation import services as evaluation
-
-    refresh = getattr(evaluation, "refresh", None)
-    if callable(refresh):
-        refresh()
+    for name in ("civicloop.evaluation.services", "civicloop.evaluation.rollup"):
+        if importlib.util.find_spec(name) is None:
+            continue
+        refresh = getattr(importlib.import_module(name), "refresh", None)
+        if callable(refresh):
+            refresh()
+            return
 
 
 # ---------------------------------------------------------------------------- one case

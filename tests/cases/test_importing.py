@@ -333,3 +333,10 @@ def test_a_dry_run_checks_every_row_and_saves_nothing(tmp_path):
     result = run(tmp_path, [row("Q1"), row("Q2", 小类="不存在的分类")], dry_run=True)
     assert result.created == 1 and len(result.problems) == 1
     assert not Case.objects.filter(source="egova-2025").exists()
+
+
+def test_after_an_import_the_metrics_counters_take_in_the_history(tmp_path):
+    evaluation = pytest.importorskip("civicloop.evaluation.models")
+    run(tmp_path, [row("R1")])
+    state = evaluation.RollupState.objects.get(pk=1)
+    assert state.last_event_id == CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
