@@ -151,9 +151,7 @@ def _state() -> RollupState:
 
 def _refresh(state: RollupState, now: datetime, limit: int | None) -> Result:
     low = state.last_event_id
-    high = _max_event_id()
-    if limit is not None:
-        high = min(high, low + limit)
+    high = _max_event_id() if limit is None else _limit_id(low, limit)
     waiting = [(int(i), float(t)) for i, t in state.gaps]
     arrived = _existing([i for i, _ in waiting])
     where = f"(e.id > {low} AND e.id <= {high})"
@@ -176,6 +174,15 @@ def _max_event_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT MAX(id) FROM cases_caseevent")
         return cursor.fetchone()[0] or 0
+
+
+def _limit_id(low: int, limit: int) -> int:
+    """The id of the limit-th event after `low` (or the last one): a batch of events, not of ids,
+    so holes in the ids (deleted cases, rolled-back inserts) never make a turn look idle."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM cases_caseevent WHERE id > %s ORDER BY id LIMIT 1 OFFSET %s", [low, limit - 1])
+        row = cursor.fetchone()
+    return row[0] if row else max(low, _max_event_id())
 
 
 def _count_events(low: int, high: int) -> int:
