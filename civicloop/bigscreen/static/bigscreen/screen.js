@@ -75,7 +75,9 @@
     empty(charts.channels, rows);
     charts.channels.setOption({
       tooltip: { trigger: "item" },
-      series: [{ type: "pie", radius: ["35%", "68%"], data: rows, label: { color: "#dfe9ff", fontSize: 13 } }],
+      legend: { bottom: 0, textStyle: { ...text, fontSize: 13 }, itemWidth: 12, itemHeight: 12 },
+      series: [{ type: "pie", radius: ["30%", "58%"], center: ["50%", "42%"], data: rows,
+                 label: { color: "#dfe9ff", fontSize: 13, formatter: "{d}%" } }],
     });
   }
 
