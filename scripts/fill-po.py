@@ -3,7 +3,7 @@
 
     python3 scripts/fill-po.py civicloop/locale/zh_Hans/LC_MESSAGES/django.po civicloop/locale/zh_Hans/terms.tsv
 
-A developer's aid after `civicloop makemessages`: empty entries are filled from the terms, and
+A developer's aid after `civicloop makemessages -l zh_Hans --ignore=node_modules --no-wrap` (and `msgcat --no-wrap` on the file once, if entries are wrapped): empty entries are filled from the terms, and
 fuzzy guesses (msgmerge's translation of a *similar* string, often wrong) are replaced by the
 term or left empty and reported — never kept. Single-line msgids only (ours are).
 """

@@ -7,9 +7,18 @@ from pathlib import Path
 CATALOGUE = Path(__file__).resolve().parents[2] / "civicloop" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
+# A msgid or msgstr may run over several quoted lines (msgid "" then "…" "…"): join them, so a long
+# string with an empty translation is caught too.
+ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"(?:\n|$))+)', re.M)
+
+
+def _joined(quoted: str) -> str:
+    return "".join(re.findall(r'^"(.*)"$', quoted, flags=re.M))
+
+
 def entries() -> list[tuple[str, str]]:
     text = CATALOGUE.read_text(encoding="utf-8")
-    return re.findall(r'^msgid "(.*)"\nmsgstr "(.*)"$', text, flags=re.M)
+    return [(_joined(msgid), _joined(msgstr)) for msgid, msgstr in ENTRY.findall(text)]
 
 
 def test_every_string_has_a_chinese_translation():
