@@ -157,7 +157,7 @@ def _refresh(state: RollupState, now: datetime, limit: int | None) -> Result:
     where = f"(e.id > {low} AND e.id <= {high})"
     if arrived:
         where += f" OR e.id IN ({_ids(arrived)})"
-    moved = _move_attribution(low, arrived)
+    moved = _move_attribution(low, arrived, where)
     found = 0
     if high > low or arrived:
         _count(where)
@@ -221,11 +221,17 @@ _MISMATCH = ("p.street <> c.street_id OR p.community <> c.community_id OR p.grid
              "OR p.category <> COALESCE(c.category_id, '')")
 
 
-def _move_attribution(low: int, arrived: list[int]) -> int:
+def _move_attribution(low: int, arrived: list[int], where: str) -> int:
     """Cases whose place or category changed since their events were counted (立案 chose the
-    category or corrected the grid): take the counted events off the old keys, onto the new."""
+    category or corrected the grid): take the counted events off the old keys, onto the new.
+
+    Only cases with an event in this batch are looked at: a case changes only with an event, and
+    whenever one of its events is counted (under its current keys) its earlier counts move too,
+    so every count of a case always sits under one set of keys."""
+    touched = f"SELECT e.case_id FROM cases_caseevent e WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT p.case_id FROM {_PENDING} p JOIN cases_case c ON c.id = p.case_id WHERE {_MISMATCH}")
+        cursor.execute(f"SELECT p.case_id FROM {_PENDING} p JOIN cases_case c ON c.id = p.case_id "
+                       f"WHERE ({_MISMATCH}) AND p.case_id IN ({touched})")
         moved = [row[0] for row in cursor.fetchall()]
         if moved:
             where = f"e.case_id IN ({_ids(moved)}) AND e.id <= {low}"
@@ -237,7 +243,7 @@ def _move_attribution(low: int, arrived: list[int]) -> int:
                 cursor.execute(_upsert(dim, counters.ACTOR, where=where))
         # Filed cases never change place or category again; a moved one is remembered afresh.
         cursor.execute(f"DELETE FROM {_PENDING} WHERE case_id IN (SELECT c.id FROM cases_case c "
-                       f"JOIN {_PENDING} p ON p.case_id = c.id WHERE c.state NOT IN {PRE_FILING})")
+                       f"WHERE c.state NOT IN {PRE_FILING} AND c.id IN ({touched}))")
         if moved:
             cursor.execute(f"DELETE FROM {_PENDING} WHERE case_id IN ({_ids(moved)})")
             _remember_unfiled(f"e.case_id IN ({_ids(moved)})")
