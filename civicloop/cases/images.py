@@ -115,6 +115,19 @@ def inspect(data: bytes, limits: Limits = Limits()) -> Inspected:
     """The checks a sender must hear about at once (empty, not an image, too many pixels, a header
     that cannot be read), in about a millisecond; `Refused` otherwise. Damage further into the file
     shows only when it is decoded (`process`)."""
+    kind = _kind(data)
+    try:
+        im = _header(data, kind, limits)
+        # A clean file has no EXIF, so its orientation is 1; only a JPEG's EXIF is read without decoding.
+        orientation = _orientation(_exif(im)) if kind == "image/jpeg" else 1
+        return Inspected(kind, *im.size, _clean_as_is(data, kind, im, orientation, limits))
+    except Image.DecompressionBombError:
+        raise Refused(too_many_pixels(limits.max_pixels)) from None
+    except DECODE_ERRORS:
+        raise Refused(DAMAGED) from None
+
+
+def _kind(data: bytes) -> str:
     if not data:
         raise Refused(EMPTY)
     kind = sniff(data[:16])
@@ -122,20 +135,7 @@ def inspect(data: bytes, limits: Limits = Limits()) -> Inspected:
         raise Refused(NOT_AN_IMAGE)
     if kind == "image/heic" and not HEIF_AVAILABLE:
         raise Refused(NO_HEIC)
-    try:
-        im = Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]])
-        width, height = im.size
-        if width < 1 or height < 1:
-            raise Refused(DAMAGED)
-        if width * height > limits.max_pixels:
-            raise Refused(too_many_pixels(limits.max_pixels))
-        # A clean file has no EXIF, so its orientation is 1; only a JPEG's EXIF is read without decoding.
-        orientation = _orientation(_exif(im)) if kind == "image/jpeg" else 1
-        return Inspected(kind, width, height, _clean_as_is(data, kind, im, orientation, limits))
-    except Image.DecompressionBombError:
-        raise Refused(too_many_pixels(limits.max_pixels)) from None
-    except DECODE_ERRORS:
-        raise Refused(DAMAGED) from None
+    return kind
 
 
 def too_many_pixels(limit: int) -> str:
@@ -145,13 +145,7 @@ def too_many_pixels(limit: int) -> str:
 
 def process(data: bytes, limits: Limits = Limits()) -> Processed:
     """The stored copy, its thumbnail and the private metadata of one uploaded photo, or `Refused`."""
-    if not data:
-        raise Refused(EMPTY)
-    kind = sniff(data[:16])
-    if kind is None:
-        raise Refused(NOT_AN_IMAGE)
-    if kind == "image/heic" and not HEIF_AVAILABLE:
-        raise Refused(NO_HEIC)
+    kind = _kind(data)
     try:
         return _process(data, kind, limits)
     except Image.DecompressionBombError:
@@ -178,7 +172,7 @@ def _process(data: bytes, kind: str, limits: Limits) -> Processed:
                      thumbnail=thumbnail, private_meta=private)
 
 
-def _opened(data: bytes, kind: str, limits: Limits) -> Image.Image:
+def _header(data: bytes, kind: str, limits: Limits) -> Image.Image:
     # Image.open reads the header only: the pixel count is checked before a byte is decoded, so a
     # 50,000 × 50,000 PNG costs nothing (Pillow itself refuses anything past twice its own limit).
     im = Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]])
@@ -187,6 +181,11 @@ def _opened(data: bytes, kind: str, limits: Limits) -> Image.Image:
         raise Refused(DAMAGED)
     if width * height > limits.max_pixels:
         raise Refused(too_many_pixels(limits.max_pixels))
+    return im
+
+
+def _opened(data: bytes, kind: str, limits: Limits) -> Image.Image:
+    im = _header(data, kind, limits)
     if kind != "image/jpeg":
         # PNG and WebP may keep their EXIF after the pixels: decode first, so damage is seen as such
         # (reading EXIF would otherwise decode them half-way and swallow the error).
