@@ -15,6 +15,8 @@ With --processing worker (production's default) the request makes only the quick
 the photo privately; `civicloop worker --nice 10` runs beside the server during the load, as `make
 demo` runs it, and makes the safe copies with the CPU the requests leave. After the load the script
 waits until the worker has processed every photo and prints how long that took (the backlog).
+--photo-workers 2 --nice 0 measures the sustained case: two workers with the requests' priority,
+so the photos keep up (or the backlog shows how far they fall behind).
 With --processing inline every photo is decoded and re-encoded inside its request.
 """
 from __future__ import annotations
@@ -130,7 +132,8 @@ def drain(limit_s: float = 600) -> float:
     return time.perf_counter() - started
 
 
-def run(kind: str, seconds: float, clients: int, workers: int, processing: str) -> dict:
+def run(kind: str, seconds: float, clients: int, workers: int, processing: str, photo_processes: int = 1,
+        nice: int = 10) -> dict:
     db = _common.Database("intake", kind)
     server = None
     try:
@@ -152,8 +155,9 @@ def run(kind: str, seconds: float, clients: int, workers: int, processing: str) 
         argv = gunicorn_argv(f"127.0.0.1:{port}", workers)
         argv = [a for a in argv if a not in ("--access-logfile", "-")]
         server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        worker = subprocess.Popen([sys.executable, "-m", "civicloop.cli", "worker", "--nice", "10", "--interval", "0.2"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        workers_argv = [sys.executable, "-m", "civicloop.cli", "worker", "--nice", str(nice), "--interval", "0.2"]
+        photo_workers = [subprocess.Popen(workers_argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         for _ in range(photo_processes)]
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -172,8 +176,9 @@ def run(kind: str, seconds: float, clients: int, workers: int, processing: str) 
             t.join()
         backlog = pending_photos()
         drained_s = drain()
-        worker.terminate()
-        worker.wait(timeout=30)
+        for worker in photo_workers:
+            worker.terminate()
+            worker.wait(timeout=30)
         rate = len(latencies) / seconds
         ms = sorted(x * 1000 for x in latencies)
         result = {"bench": "intake", "db": db.label, "seconds": seconds, "clients": clients, "workers": workers,
@@ -181,7 +186,7 @@ def run(kind: str, seconds: float, clients: int, workers: int, processing: str) 
                   "median_ms": statistics.median(ms) if ms else None,
                   "p95_ms": _common.percentile(ms, 95) if ms else None, "errors": len(errors),
                   "error_kinds": sorted({str(e) for e in errors})[:5], "cases_in_db": Case.objects.count(),
-                  "processing": processing, "backlog_at_end": backlog, "drain_s": drained_s,
+                  "processing": processing, "photo_workers": photo_processes, "nice": nice, "backlog_at_end": backlog, "drain_s": drained_s,
                   "photos_unprocessed": pending_photos()}
         result["met"] = (rate >= TARGET_RATE and (result["p95_ms"] or 1e9) < TARGET_P95_MS and not errors
                          and not result["photos_unprocessed"])
@@ -189,7 +194,8 @@ def run(kind: str, seconds: float, clients: int, workers: int, processing: str) 
         print(f"bench_intake: {_common.machine(db.label)}")
         print(f"gunicorn {workers} workers, {clients} client threads, {seconds:.0f} s after {warm:.0f} s warm-up, "
               f"photo {len(photo) / 1e6:.2f} MB (4000×3000 JPEG, EXIF orientation 6), processing {processing}")
-        print(f"photos waiting for the worker when the load stopped: {backlog}; all processed "
+        print(f"{photo_processes} × `civicloop worker --nice {nice}` beside the server; "
+              f"photos waiting for the worker when the load stopped: {backlog}; all processed "
               f"{drained_s:.1f} s later; unprocessed {result['photos_unprocessed']}")
         print(f"reports/s {rate:.1f}  median {result['median_ms']:.0f} ms  p95 {result['p95_ms']:.0f} ms  "
               f"errors {len(errors)} {result['error_kinds']}  target ≥ {TARGET_RATE:.0f}/s, p95 < {TARGET_P95_MS:.0f} ms: "
@@ -209,8 +215,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--processing", choices=["worker", "inline"], default="worker")
+    parser.add_argument("--photo-workers", type=int, default=1, help="`civicloop worker` processes beside the server")
+    parser.add_argument("--nice", type=int, default=10, help="their niceness (make demo runs one at 10)")
     args = parser.parse_args(argv)
-    return _common.emit(run(args.db, args.seconds, args.clients, args.workers, args.processing))
+    return _common.emit(run(args.db, args.seconds, args.clients, args.workers, args.processing,
+                            args.photo_workers, args.nice))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,9 @@ def run(kind: str, total: int, runs: int, minute_cases: int) -> dict:
 
         from civicloop.demo.city import build_city
         from civicloop.evaluation import queries, rollup, synth
+        from civicloop.bigscreen.queries import snapshot
         from civicloop.evaluation.models import DailyCount
+        from civicloop.org.models import User
 
         build_city()
         now = timezone.now()
@@ -93,6 +95,10 @@ def run(kind: str, total: int, runs: int, minute_cases: int) -> dict:
             "year_by_grid": timed(lambda: queries.metrics(year, "grid"), max(3, runs // 4)),
             "ranking_departments": timed(lambda: queries.ranking(last_month, "department"), runs),
             "ranking_streets": timed(lambda: queries.ranking(last_month, "street"), runs),
+            # The wall screen's whole answer (cache off: what one refresh costs the database).
+            "bigscreen_city": timed(lambda: snapshot(User.objects.get(username="leader"), timezone.now()), runs),
+            "bigscreen_street": timed(lambda: snapshot(User.objects.get(username="operator_wenlan"), timezone.now()),
+                                      runs),
         }
         # One minute's new cases and their first events, then the refresh the worker runs.
         refreshes = []

@@ -16,12 +16,15 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 
 from civicloop.cases import images
 from civicloop.cases.models import Attachment, Case
@@ -197,15 +200,28 @@ def _hold(item: Attachment, entry: Prepared, written: list) -> None:
 # ---------------------------------------------------------------------------- the worker's part
 
 
+CLAIM = timedelta(minutes=5)  # far longer than one photo takes; after that a dead worker's photo is free again
+
+
 def process_pending(*, limit: int = 20) -> int:
     """Make the copies of photos left for the worker, oldest first; returns how many were finished.
 
-    Safe to run in several workers at once: each finishes a photo only if it is still pending
-    (the others drop their copies), and a worker killed half-way leaves it pending for the next.
+    Several workers share the work: each claims a photo (a short conditional UPDATE) before decoding
+    it, so two never decode the same one; a worker killed half-way leaves its claim to expire. Should
+    two still meet (a claim that expired mid-work), the photo is finished once and the other's copies
+    are dropped.
     """
-    ids = list(Attachment.objects.filter(status=Attachment.Status.PENDING).order_by("id")
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    ids = list(Attachment.objects.filter(free, status=Attachment.Status.PENDING).order_by("id")
                .values_list("pk", flat=True)[:limit])
-    return sum(_process_one(pk) for pk in ids)
+    return sum(_process_one(pk) for pk in ids if _claim(pk, free, now))
+
+
+def _claim(pk: int, free: Q, now) -> bool:
+    with transaction.atomic():
+        return bool(Attachment.objects.filter(free, pk=pk, status=Attachment.Status.PENDING)
+                    .update(claimed_until=now + CLAIM))
 
 
 def _process_one(pk: int) -> int:

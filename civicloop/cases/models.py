@@ -255,6 +255,8 @@ class Attachment(models.Model):
     status = models.CharField("状态 status", max_length=8, choices=Status.choices, default=Status.READY)
     upload = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200, blank=True)
     refusal = models.CharField("无法读取原因 refusal", max_length=200, blank=True)
+    # A worker processing a pending photo holds it until then; a worker that died lets go by itself.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

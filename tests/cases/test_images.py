@@ -417,16 +417,32 @@ def test_a_photo_damaged_past_its_header_is_marked_unreadable_by_the_worker(case
     assert stored_files(deferred) == []
 
 
-def test_two_workers_on_one_photo_finish_it_once_and_leave_no_stray_files(case, deferred, monkeypatch):
+def test_a_photo_claimed_by_one_worker_is_left_to_it_by_another(case, deferred, monkeypatch):
+    item = attachments.attach(case, None, upload(big_phone_jpeg()))
+    real_process = images.process
+    seen = []
+
+    def meanwhile(data, limits):  # a second worker looks while the first is decoding
+        seen.append(attachments.process_pending())
+        return real_process(data, limits)
+
+    monkeypatch.setattr(images, "process", meanwhile)
+    assert attachments.process_pending() == 1 and seen == [0]
+    item.refresh_from_db()
+    assert item.status == "ready" and len(stored_files(deferred)) == 2
+
+
+def test_when_a_claim_expires_mid_work_the_photo_is_still_finished_once_without_stray_files(case, deferred, monkeypatch):
     item = attachments.attach(case, None, upload(big_phone_jpeg()))
     real_process = images.process
 
-    def racing(data, limits):  # the other worker finishes the photo while this one is decoding it
+    def slow(data, limits):  # this worker took so long that its claim ran out and another took over
         monkeypatch.setattr(images, "process", real_process)
+        Attachment.objects.filter(pk=item.pk).update(claimed_until=None)
         assert attachments.process_pending() == 1
         return real_process(data, limits)
 
-    monkeypatch.setattr(images, "process", racing)
+    monkeypatch.setattr(images, "process", slow)
     assert attachments.process_pending() == 0  # this worker lost
     item.refresh_from_db()
     assert item.status == "ready" and len(stored_files(deferred)) == 2  # one copy and one thumbnail
