@@ -109,6 +109,7 @@ def run(kind: str, total: int, runs: int, minute_cases: int) -> dict:
             r = rollup.refresh()
             refreshes.append((time.perf_counter() - started) * 1000)
         minute_events = r.events
+        agreement = recount_agrees(queries, last_month)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = _size(db)
 
@@ -122,11 +123,35 @@ def run(kind: str, total: int, runs: int, minute_cases: int) -> dict:
         print(f"{'refresh, one minute (' + str(minute_events) + ' events)':40}"
               f"{sorted(refreshes)[len(refreshes) // 2]:>11.1f}{max(refreshes):>9.1f}")
         print(f"peak memory of this process {peak_mb:.0f} MB")
+        print(f"counters vs a full recount of {last_month}'s events with the ORM: "
+              f"{'AGREE' if agreement['agree'] else 'DISAGREE'} {agreement['counters']} {agreement['recount']}")
         return {"bench": "metrics", "db": db.label, "kind": kind, "n": total, "events": events,
                 "generate_s": t1 - t0, "rebuild_s": rebuilt.seconds, "counter_rows": rows, "size": size,
-                "results": results, "refresh_ms": refreshes, "minute_events": minute_events, "peak_mb": peak_mb}
+                "results": results, "refresh_ms": refreshes, "minute_events": minute_events, "peak_mb": peak_mb,
+                "recount": agreement}
     finally:
         db.cleanup()
+
+
+def recount_agrees(queries, month: str) -> dict:
+    """The month's city figures from the counters against the same figures counted straight from the
+    event log (one ORM aggregate over the month's events, sharing no SQL with the rollup)."""
+    from django.db.models import Count, Q
+
+    from civicloop.cases.models import CaseEvent
+    from civicloop.evaluation.periods import parse
+
+    start, end = parse(month).bounds()
+    checked_close = Q(action="close", from_state="checked")
+    recount = CaseEvent.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        reported=Count("pk", filter=Q(action="report")), filed=Count("pk", filter=Q(action="file")),
+        dispatched=Count("pk", filter=Q(stage="dispatch")), handled=Count("pk", filter=Q(stage="handle")),
+        handled_on_time=Count("pk", filter=Q(stage="handle", on_time=True)),
+        closed=Count("pk", filter=checked_close), closed_on_time=Count("pk", filter=checked_close & Q(on_time=True)),
+        self_closed=Count("pk", filter=Q(action="close", from_state="self_handled")))
+    row = queries.metrics(month)[0]
+    counted = {name: row.counts[name] for name in recount}
+    return {"agree": counted == recount, "counters": counted, "recount": recount}
 
 
 def _size(db) -> str:
