@@ -86,13 +86,11 @@ def satisfaction(user, month: Period) -> float | None:
 
 
 def lights(user, now: datetime) -> dict:
-    counts = {"red": 0, "yellow": 0, "green": 0}
-    rows = (Case.objects.visible_to(user).filter(kind=Kind.OPEN).annotate(light=light_expression(now))
-            .values("light").annotate(n=Count("pk")).order_by())
-    for row in rows:
-        if row["light"] in counts:
-            counts[row["light"]] += row["n"]
-    return counts
+    """Open cases by light: three range counts on the deadline indexes, not a pass over every open case."""
+    open_cases = Case.objects.visible_to(user).filter(kind=Kind.OPEN)
+    return {"red": open_cases.filter(stage_deadline__lt=now).count(),
+            "yellow": open_cases.filter(stage_warn_at__lte=now, stage_deadline__gte=now).count(),
+            "green": open_cases.filter(stage_warn_at__gt=now).count()}
 
 
 def urgent_points(user, now: datetime) -> list[list]:
