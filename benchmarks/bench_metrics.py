@@ -21,7 +21,7 @@ import random
 import resource
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import _common
 

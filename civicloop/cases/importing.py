@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from civicloop.cases import engine, rules, services
 from civicloop.cases.models import Case, CaseEvent, CaseSequence, Channel
-from civicloop.cases.rules import Action, State
+from civicloop.cases.rules import Action
 from civicloop.core import bulk
 from civicloop.core.errors import ServiceError
 from civicloop.lib import codes
