@@ -89,6 +89,8 @@ if WECHAT_BACKEND == "official":
         raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official sends real messages: only with CIVICLOOP_ENV=production")
     if not (WECHAT_APP_ID and WECHAT_APP_SECRET and WECHAT_TEMPLATES):
         raise env.ConfigError("CIVICLOOP_WECHAT_BACKEND=official needs CIVICLOOP_WECHAT_APP_ID, _APP_SECRET and _TEMPLATES")
+# Sent and failed messages (phone numbers, openids) are deleted this many days after they were queued.
+DELIVERY_KEEP_DAYS = env.integer("CIVICLOOP_DELIVERY_KEEP_DAYS", 90, minimum=1)
 # A public map of cases at /m/map/ (category, plain status, day and place; never a description,
 # photo, name or phone). Off unless the city turns it on.
 PUBLIC_MAP = env.boolean("CIVICLOOP_PUBLIC_MAP", False)

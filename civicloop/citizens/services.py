@@ -231,6 +231,16 @@ def current_citizen(request) -> Citizen | None:
 # ------------------------------------------------------------------------------ citizens and cases
 
 
+CODES_KEPT = timedelta(days=1)  # far past every limit's window (an hour): older codes count for nothing
+
+
+def forget_old_codes(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete sign-in codes nobody needs any more (they hold a phone number); returns how many."""
+    cutoff = (now or timezone.now()) - CODES_KEPT
+    ids = list(LoginCode.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+    return LoginCode.objects.filter(pk__in=ids).delete()[0] if ids else 0
+
+
 def bind_wechat(citizen: Citizen, openid: str) -> None:
     """One WeChat account per citizen: binding it here unbinds it from any other citizen (the same
     person signed in with a new number), in one transaction."""

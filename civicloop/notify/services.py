@@ -63,6 +63,15 @@ def _bound_openid(phone: str) -> str:
             .values_list("wechat_openid", flat=True).first() or "")
 
 
+def forget_old_deliveries(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete sent and failed messages older than CIVICLOOP_DELIVERY_KEEP_DAYS: they hold phone numbers
+    and openids, and nothing reads them after that. Pending ones are never deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.DELIVERY_KEEP_DAYS)
+    ids = list(Delivery.objects.filter(created_at__lt=cutoff).exclude(status=Delivery.Status.PENDING)
+               .values_list("pk", flat=True)[:batch])
+    return Delivery.objects.filter(pk__in=ids).delete()[0] if ids else 0
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 

@@ -133,3 +133,29 @@ def test_settings_refuse_a_dangerous_or_incomplete_sms_configuration(env, words,
     result = subprocess.run([sys.executable, "-c", "import civicloop.settings"], env=environment,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and words in result.stderr, result.stderr[-500:]
+
+
+def test_old_messages_and_sign_in_codes_are_forgotten_but_pending_ones_kept(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.citizens.models import LoginCode
+    from civicloop.citizens.services import forget_old_codes
+    from civicloop.notify.models import Delivery
+    from civicloop.notify.services import enqueue_sms, forget_old_deliveries
+
+    settings.DELIVERY_KEEP_DAYS = 90
+    now = timezone.now()
+    old, recent, waiting = (enqueue_sms(phone="13800138000", template="case_closed", params={"reference": r},
+                                        subject="s") for r in ("A", "B", "C"))
+    Delivery.objects.filter(pk__in=[old.pk, waiting.pk]).update(created_at=now - timedelta(days=91))
+    Delivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status="sent")
+    LoginCode.objects.create(phone="13800138000", code_hash="x", created_at=now - timedelta(days=2),
+                             expires_at=now - timedelta(days=2))
+    LoginCode.objects.create(phone="13800138000", code_hash="y", created_at=now - timedelta(minutes=30),
+                             expires_at=now - timedelta(minutes=25))
+    assert forget_old_deliveries(now=now) == 1 and forget_old_codes(now=now) == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}  # pending is kept
+    assert list(LoginCode.objects.values_list("code_hash", flat=True)) == ["y"]  # still counts for the hour's limit
+    assert forget_old_deliveries(now=now) == 0 and forget_old_codes(now=now) == 0

@@ -7,7 +7,8 @@ from django.db import close_old_connections
 
 from civicloop.cases.attachments import process_pending
 from civicloop.evaluation.rollup import run_due as count_events
-from civicloop.notify.services import deliver_due
+from civicloop.citizens.services import forget_old_codes
+from civicloop.notify.services import deliver_due, forget_old_deliveries
 from civicloop.reports.services import run_scheduled
 
 # Each job does a bounded amount of work and returns how much; the loop sleeps only when all are idle.
@@ -16,11 +17,14 @@ JOBS = [
     ("deliveries", deliver_due),
     ("reports", run_scheduled),
     ("metrics", count_events),
+    ("forgotten sign-in codes", forget_old_codes),
+    ("forgotten messages", forget_old_deliveries),
 ]
 
 
 class Command(BaseCommand):
-    help = "后台任务：处理照片、投递消息 / background worker: process photos, deliver queued messages"
+    help = ("后台任务：处理照片、投递消息、统计、报表、清理过期个人数据 / background worker: photos, messages, "
+            "counters, reports, removal of expired personal data")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
