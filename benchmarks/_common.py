@@ -96,6 +96,16 @@ class Database:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
+    def finish(self, *, keep: bool) -> None:
+        """cleanup(), or with --keep leave the database for inspection and say where it is."""
+        if not keep:
+            self.cleanup()
+            return
+        from django.db import connections
+
+        connections.close_all()
+        print(f"kept: DATABASE_URL={os.environ.get('DATABASE_URL', '')} CIVICLOOP_DATA_DIR={self.tmp}")
+
     def cleanup(self) -> None:
         try:
             from django.db import connections

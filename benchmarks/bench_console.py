@@ -199,14 +199,7 @@ def run(kind: str, total: int, runs: int, *, show_plans: bool = False, keep: boo
         return {"bench": "console", "db": db.label, "kind": kind, "n": total, "generate_s": t1 - t0,
                 "size": size, "open": counts["open"], "results": results, "plans": plans}
     finally:
-        if keep:
-            from django.db import connections
-
-            connections.close_all()
-            print(f"kept: DATABASE_URL={__import__('os').environ.get('DATABASE_URL', '')} "
-                  f"CIVICLOOP_DATA_DIR={db.tmp}")
-        else:
-            db.cleanup()
+        db.finish(keep=keep)
 
 
 def main(argv=None) -> dict:

@@ -376,14 +376,7 @@ def run(kind: str, total: int, runs: int, *, show_plans: bool = False, keep: boo
                 "index_s": t1i - t1, "indexes": len(indexes), "keep_indexes": keep_indexes,
                 "analyze_s": t2 - t1, "size": size, "open": counts["open"], "results": results, "plans": plans}
     finally:
-        if keep:
-            from django.db import connections
-
-            connections.close_all()
-            print(f"kept: DATABASE_URL={__import__('os').environ.get('DATABASE_URL', '')} "
-                  f"CIVICLOOP_DATA_DIR={db.tmp}")
-        else:
-            db.cleanup()
+        db.finish(keep=keep)
 
 
 def database_size(db) -> str:

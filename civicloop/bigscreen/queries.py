@@ -36,7 +36,7 @@ def snapshot(user, now: datetime) -> dict:
     return {
         "generated_at": now.isoformat(timespec="seconds"),
         "scope": scope_name(user),
-        "kpi": kpis(user, now, month),
+        "kpi": kpis(user, now, today, month),
         "lights": lights(user, now),
         "points": urgent_points(user, now),
         "heat": heat(places),
@@ -60,8 +60,7 @@ def scope_name(user) -> str:
     return str(user.department or "")
 
 
-def kpis(user, now: datetime, month: Period) -> dict:
-    today = timezone.localdate(now)
+def kpis(user, now: datetime, today, month: Period) -> dict:
     day = evaluation.metrics(Period(today, today, f"{today}"), user=user, now=now)[0]
     mtd = evaluation.metrics(month, user=user, now=now)[0]
     overdue = Case.objects.visible_to(user).filter(kind=Kind.OPEN, stage_deadline__lt=now).count()

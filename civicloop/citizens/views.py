@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import secrets
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from civicloop.cases.models import Case
 from civicloop.citizens import services
 from civicloop.citizens.intake import citizen_case, public_timeline
 from civicloop.citizens.status import plain_state
@@ -160,12 +163,6 @@ def public_map_cases(request):
     description may hold a name or a phone number, a photo a face or a number plate."""
     if not settings.PUBLIC_MAP:
         raise Http404("本市未开放公众地图")
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from civicloop.cases.models import Case
-
     since = timezone.now() - timedelta(days=settings.PUBLIC_MAP_DAYS)
     rows = (Case.objects.filter(reported_at__gte=since).exclude(kind="void").order_by("-reported_at", "-id")
             .values_list("lon", "lat", "category_id", "state", "reported_at")[:PUBLIC_MAP_LIMIT])
