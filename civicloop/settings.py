@@ -139,6 +139,18 @@ INSTALLED_APPS = [
     "civicloop.evaluation",
     "civicloop.reports",
     "civicloop.bigscreen",
+    "civicloop.points",
+    "civicloop.volunteers",
+    "civicloop.facilities",
+    "civicloop.shops",
+    "civicloop.appraisals",
+    "civicloop.hotline",
+    "civicloop.iot",
+    "civicloop.patrols",
+    "civicloop.routing",
+    "civicloop.classifier",
+    "civicloop.duplicates",
+    "civicloop.open311",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +258,31 @@ LOGGING = {
         "civicloop": {"handlers": ["console"], "level": env.text("CIVICLOOP_LOG_LEVEL", "INFO")},
     },
 }
+
+# Each feature app keeps its settings in its own section below (only that app's owner edits it).
+
+# --- points: points, honours and the mall (issue 6)
+
+# --- volunteers: volunteers (issue 6)
+
+# --- facilities: facilities, QR labels (issue 7)
+
+# --- shops: shops 安心码 (issue 7)
+
+# --- appraisals: appraisals 评比 (issue 7)
+
+# --- hotline: 12345 hotline (issue 8)
+
+# --- iot: IoT and cameras over MQTT (issue 8)
+
+# --- patrols: patrols (issue 8)
+
+# --- routing: routing and nearest-worker dispatch (issue 8)
+
+# --- classifier: classifier (issue 8)
+
+# --- duplicates: duplicates (issue 8)
+
+# --- open311: Open311 GeoReport v2 (issue 9)
+
+# --- hardening: security, backup, retention (issue 9)

@@ -19,5 +19,20 @@ urlpatterns = [
     path("m/", include("civicloop.citizens.urls")),
     path("", include("civicloop.evaluation.urls")),
     path("screen/", include("civicloop.bigscreen.urls")),
+    # Feature apps own everything under their prefix: staff pages under console/<app>/, citizen
+    # pages under m/<app>/, public pages and machine APIs at the app's own prefix.
+    path("", include("civicloop.points.urls")),
+    path("", include("civicloop.volunteers.urls")),
+    path("", include("civicloop.facilities.urls")),
+    path("", include("civicloop.shops.urls")),
+    path("", include("civicloop.appraisals.urls")),
+    path("", include("civicloop.hotline.urls")),
+    path("", include("civicloop.iot.urls")),
+    path("", include("civicloop.patrols.urls")),
+    path("", include("civicloop.routing.urls")),
+    path("", include("civicloop.classifier.urls")),
+    path("", include("civicloop.duplicates.urls")),
+    path("", include("civicloop.open311.urls")),
+
     path("i18n/", include("django.conf.urls.i18n")),
 ]

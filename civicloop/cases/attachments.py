@@ -180,7 +180,7 @@ def _fill(item: Attachment, photo: images.Processed, written: list) -> None:
     item.status = Attachment.Status.READY
     item.content_type, item.size = photo.image.content_type, len(photo.image.data)
     item.width, item.height = photo.image.width, photo.image.height
-    item.original_type, item.sha256 = photo.original_type, photo.sha256
+    item.original_type, item.sha256, item.phash = photo.original_type, photo.sha256, photo.phash
     item.private_meta = photo.private_meta if settings.IMAGE_KEEP_PRIVATE_META else {}
     for field, rendition, suffix in ((item.file, photo.image, ""), (item.thumbnail, photo.thumbnail, "-thumb")):
         field.save(f"{photo.sha256[:16]}{suffix}{rendition.extension}", ContentFile(rendition.data), save=False)
@@ -243,7 +243,8 @@ def _process_one(pk: int) -> int:
 
 
 LOST = "照片原件已丢失，请重新上传 / the photo as sent was lost; please upload it again"
-READY_FIELDS = ("status", "content_type", "size", "width", "height", "original_type", "sha256", "private_meta")
+READY_FIELDS = ("status", "content_type", "size", "width", "height", "original_type", "sha256", "phash",
+                "private_meta")
 
 
 def _finish(item: Attachment, values: dict, written: list) -> int:

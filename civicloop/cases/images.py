@@ -82,6 +82,7 @@ class Processed:
     image: Rendition  # what others see
     thumbnail: Rendition
     private_meta: dict = field(default_factory=dict)  # GPS, time, camera: staff only
+    phash: str = ""  # 64-bit difference hash (16 hex): the same scene resent, resized or recompressed
 
 
 def sniff(head: bytes) -> str | None:
@@ -167,9 +168,29 @@ def _process(data: bytes, kind: str, limits: Limits) -> Processed:
     else:
         im = _upright(_reduced(_displayable(im), limits.max_side), orientation)
         image = _encode(im, QUALITY)
-    thumbnail = _encode(_within(_flattened(im), limits.thumb_side), THUMB_QUALITY)
+    small = _within(_flattened(im), limits.thumb_side)
+    thumbnail = _encode(small, THUMB_QUALITY)
     return Processed(original_type=kind, sha256=hashlib.sha256(data).hexdigest(), image=image,
-                     thumbnail=thumbnail, private_meta=private)
+                     thumbnail=thumbnail, private_meta=private, phash=difference_hash(small))
+
+
+def difference_hash(im: Image.Image) -> str:
+    """dHash: brightness gradients of a 9×8 grey copy. Resizing, recompression and small crops move
+    few bits, so photos a few bits apart (hamming_distance ≤ 10) are the same picture; fraud
+    signals and duplicate detection compare these."""
+    grey = im.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = grey.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
+            bits = (bits << 1) | (left > right)
+    return f"{bits:016x}"
+
+
+def hamming_distance(a: str, b: str) -> int:
+    """How many of the 64 bits differ between two difference hashes."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _header(data: bytes, kind: str, limits: Limits) -> Image.Image:

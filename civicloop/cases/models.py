@@ -246,6 +246,7 @@ class Attachment(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     original_type = models.CharField(max_length=40, blank=True)  # as sent, sniffed from the bytes (HEIC → JPEG)
     sha256 = models.CharField(max_length=64)  # of the bytes as sent: finds the same photo sent twice
+    phash = models.CharField(max_length=16, blank=True, db_index=True)  # images.difference_hash, once ready
     # Where, when and with what camera the photo was taken (EXIF), for staff only; empty unless
     # CIVICLOOP_IMAGE_KEEP_PRIVATE_META. Never put into `file` or `thumbnail`.
     private_meta = models.JSONField(default=dict, blank=True)

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from civicloop.cases import access, engine, rules
+from civicloop.cases import access, engine, rules, signals
 from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk, context
@@ -90,9 +90,14 @@ def get_case(user, reference: str, *, for_action: bool = False) -> Case:
 def report_case(
     *, actor, channel: str, lon, lat, crs: str = "wgs84", description: str, category: str | None = None,
     address: str = "", reporter_name: str = "", reporter_phone: str = "", self_handled: bool = False,
-    client_key: str | None = None, now: datetime | None = None,
+    client_key: str | None = None, refs: dict | None = None, now: datetime | None = None,
 ) -> Case:
-    """上报: the one intake function every channel ends in. A repeated client key returns the first case."""
+    """上报: the one intake function every channel ends in. A repeated client key returns the first case.
+
+    `refs` says what the report came from, for the apps that care: {"facility": id}, {"patrol": id},
+    {"device": id}, {"hotline_order": id}, {"open311_key": …}. It is kept in the REPORT event's
+    data and handed to `signals.case_changed` receivers in the same transaction.
+    """
     if client_key:
         existing = Case.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -101,7 +106,7 @@ def report_case(
                             category=category, address=address, reporter_name=reporter_name,
                             reporter_phone=reporter_phone, self_handled=self_handled, client_key=client_key)
     try:
-        return _create(actor, fields, now or timezone.now())
+        return _create(actor, fields, now or timezone.now(), refs=_refs(refs))
     except IntegrityError:
         # Two retries of one submission raced; the first one's case is the answer.
         existing = Case.objects.filter(client_key=client_key).first() if client_key else None
@@ -136,12 +141,23 @@ def report_fields(*, actor, channel, lon, lat, crs, description, category, addre
     }
 
 
-def _create(actor, fields: dict, now: datetime) -> Case:
+def _refs(refs: dict | None) -> dict:
+    if not refs:
+        return {}
+    if not isinstance(refs, dict) or any(not isinstance(k, str) or not isinstance(v, (str, int)) for k, v in refs.items()):
+        raise InvalidInput.field("refs", "来源引用格式错误 / refs must map names to ids")
+    return dict(refs)
+
+
+def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> Case:
     with transaction.atomic():
         case, event = new_case(actor, fields, now, reference=_next_reference(now))
+        if refs:
+            event.data = {**event.data, "refs": refs}
         bulk.insert_one(case)
         event.case = case
         bulk.insert_one(event)
+        signals.case_changed.send(sender=Case, case=case, event=event, refs=refs or {})
     return case
 
 
@@ -192,9 +208,11 @@ def _act(case: Case, user, action: str, *, version: int | None, now: datetime | 
         if updated != 1:
             raise _conflict(case)
         seq = CaseEvent.objects.filter(case_id=case.pk).count() + 1
-        CaseEvent(case_id=case.pk, seq=seq, request_id=context.request_id.get(), **plan.event).save(force_insert=True)
+        event = CaseEvent(case_id=case.pk, seq=seq, request_id=context.request_id.get(), **plan.event)
+        event.save(force_insert=True)
         engine.apply(case, plan)
         _notify(case, action, plan)
+        signals.case_changed.send(sender=Case, case=case, event=event, refs={})
     return case
 
 

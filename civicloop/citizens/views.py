@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from civicloop.core import extensions
 from civicloop.cases.models import Case
 from civicloop.citizens import services
 from civicloop.citizens.intake import citizen_case, public_timeline
@@ -45,7 +46,8 @@ def home(request):
     rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
     return render(request, "citizens/home.html", _context(
         request, rows=rows, notices=_notices(citizen), offer_wechat=wechat.enabled() and not citizen.wechat_openid,
-        wechat_message=request.session.pop(WECHAT_MESSAGE, ""), public_map=settings.PUBLIC_MAP))
+        wechat_message=request.session.pop(WECHAT_MESSAGE, ""), public_map=settings.PUBLIC_MAP,
+        citizen_links=extensions.citizen_links()))
 
 
 # ---------------------------------------------------------------------------- WeChat binding

@@ -46,3 +46,21 @@ def light_of(case) -> str:
 
     found = light_now(case)
     return found.value if found else ""
+
+
+@register.filter
+def console_links(user) -> list[dict]:
+    """Links the feature apps add to the tool bar (core.extensions)."""
+    from civicloop.core.extensions import console_links as links
+
+    return links(user)
+
+
+@register.simple_tag(takes_context=True)
+def case_panels(context, case) -> str:
+    """Sections the feature apps add to the case panel (core.extensions), already rendered."""
+    from django.utils.safestring import mark_safe
+
+    from civicloop.core.extensions import case_panels as panels
+
+    return mark_safe("".join(panels(context["request"], case)))

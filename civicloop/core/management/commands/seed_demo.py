@@ -4,6 +4,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from civicloop.core.extensions import demo_seeders
 from civicloop.demo import city, history
 
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         made = history.seed_history(until=end, count=cases, progress=self._progress)
         if made == 0:
             self.stdout.write("已有案件，跳过历史 / cases exist already; history skipped")
+        for app, seed in demo_seeders():
+            self.stdout.write(f"演示数据 demo data: {app} …")
+            seed(self.stdout)
         totals = history.summary()
         self.stdout.write(self.style.SUCCESS(
             f"完成 done in {time.perf_counter() - started:.1f}s: {totals['cases']} cases "

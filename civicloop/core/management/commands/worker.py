@@ -8,6 +8,7 @@ from django.db import close_old_connections
 from civicloop.cases.attachments import process_pending
 from civicloop.evaluation.rollup import run_due as count_events
 from civicloop.citizens.services import forget_old_codes
+from civicloop.core.extensions import worker_jobs
 from civicloop.notify.services import deliver_due, forget_old_deliveries
 from civicloop.reports.services import run_scheduled
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         while True:
             close_old_connections()
-            busy = sum(self._run(name, job) for name, job in JOBS)
+            busy = sum(self._run(name, job) for name, job in JOBS + worker_jobs())
             if stopping or (once and not busy):
                 return
             if not busy:

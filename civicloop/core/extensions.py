@@ -1,0 +1,74 @@
+"""Where feature apps plug into the shared pages and jobs without editing them.
+
+An app's AppConfig may declare any of these class attributes (dotted paths are imported lazily):
+
+    console_links = [(gettext_lazy("Points"), "points:staff_home", "civicloop.points.access.can_manage")]
+        a link in the console's tool bar; the third item (optional) is a predicate(user) -> bool
+    citizen_links = [("积分 · 荣誉", "points:my")]
+        a link on the citizen app's home page (citizen pages are written in Chinese)
+    case_panel = "civicloop.facilities.views.case_panel"
+        callable(request, case) -> str of HTML (or ""), shown in the console's case panel
+    worker_jobs = [("points", "civicloop.points.services.run_due")]
+        callable() -> int (how much work was done); the worker loops until all return 0
+    demo_seed = "civicloop.points.demo.seed"
+        callable(stdout) -> None; seeds the demo city (must do nothing if already seeded)
+
+Order follows INSTALLED_APPS, so the shared pages look the same on every run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+
+def _declared(name: str) -> Iterator[tuple[str, object]]:
+    for app in apps.get_app_configs():
+        value = getattr(app, name, None)
+        if value:
+            yield app.label, value
+
+
+def console_links(user) -> list[dict]:
+    links = []
+    for _label, entries in _declared("console_links"):
+        for entry in entries:
+            label, url_name, *rest = entry
+            if rest and rest[0] and not _callable(rest[0])(user):
+                continue
+            url = _reverse(url_name)
+            if url:
+                links.append({"label": label, "url": url})
+    return links
+
+
+def citizen_links() -> list[dict]:
+    return [{"label": label, "url": url} for _app, entries in _declared("citizen_links")
+            for label, url_name in entries if (url := _reverse(url_name))]
+
+
+def case_panels(request, case) -> list[str]:
+    return [html for _app, path in _declared("case_panel") if (html := _callable(path)(request, case))]
+
+
+def worker_jobs() -> list[tuple[str, Callable[[], int]]]:
+    return [(name, _callable(path)) for _app, entries in _declared("worker_jobs") for name, path in entries]
+
+
+def demo_seeders() -> list[tuple[str, Callable]]:
+    return [(app, _callable(path)) for app, path in _declared("demo_seed")]
+
+
+@cache
+def _callable(path):
+    return import_string(path) if isinstance(path, str) else path
+
+
+def _reverse(url_name: str) -> str:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return ""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DuplicatesConfig(AppConfig):
+    name = "civicloop.duplicates"
+    verbose_name = "重复案件 Duplicates"

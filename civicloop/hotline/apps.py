@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HotlineConfig(AppConfig):
+    name = "civicloop.hotline"
+    verbose_name = "12345 热线 Hotline"

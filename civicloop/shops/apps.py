@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShopsConfig(AppConfig):
+    name = "civicloop.shops"
+    verbose_name = "安心码 Shops"
