@@ -106,6 +106,9 @@ CITIZEN_CODE_MAX_ATTEMPTS = env.integer("CIVICLOOP_CITIZEN_CODE_MAX_ATTEMPTS", 5
 CITIZEN_CODE_INTERVAL_SECONDS = env.integer("CIVICLOOP_CITIZEN_CODE_INTERVAL_SECONDS", 60, minimum=0)
 CITIZEN_CODES_PER_PHONE_HOUR = env.integer("CIVICLOOP_CITIZEN_CODES_PER_PHONE_HOUR", 5, minimum=1)
 CITIZEN_CODES_PER_IP_HOUR = env.integer("CIVICLOOP_CITIZEN_CODES_PER_IP_HOUR", 20, minimum=1)
+# Lockout: wrong codes per number in a day, and per address in an hour, across all codes.
+CITIZEN_WRONG_CODES_PER_PHONE_DAY = env.integer("CIVICLOOP_CITIZEN_WRONG_CODES_PER_PHONE_DAY", 15, minimum=1)
+CITIZEN_WRONG_CODES_PER_IP_HOUR = env.integer("CIVICLOOP_CITIZEN_WRONG_CODES_PER_IP_HOUR", 30, minimum=1)
 # Staff sign-in: this many wrong passwords within the window lock the account (and an address that
 # tries many accounts) until the window has passed.
 LOGIN_MAX_FAILURES = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES", 5, minimum=1)
@@ -155,6 +158,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civicloop.core.security.SecurityHeadersMiddleware",  # CSP: static files get it too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicloop.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -262,8 +266,21 @@ LOGGING = {
 # Each feature app keeps its settings in its own section below (only that app's owner edits it).
 
 # --- points: points, honours and the mall (issue 6)
+# Points a citizen may earn from reports in one day (0 = no cap); volunteer hours are not capped.
+POINTS_DAILY_CAP = env.integer("CIVICLOOP_POINTS_DAILY_CAP", 50, minimum=0)
+# Fraud signals: more than this many reports within the window from one account or one device…
+POINTS_BURST_LIMIT = env.integer("CIVICLOOP_POINTS_BURST_LIMIT", 10, minimum=0)
+POINTS_BURST_WINDOW_MIN = env.integer("CIVICLOOP_POINTS_BURST_WINDOW_MIN", 60, minimum=1)
+# …a report placed farther than this from where the phone said it was…
+POINTS_FAR_FROM_PHONE_M = env.integer("CIVICLOOP_POINTS_FAR_FROM_PHONE_M", 1000, minimum=1)
+# …or a photo within this many bits (dHash) of another citizen's photo in the last days.
+POINTS_SAME_PHOTO_BITS = env.integer("CIVICLOOP_POINTS_SAME_PHOTO_BITS", 10, minimum=0)
+POINTS_PHOTO_LOOKBACK_DAYS = env.integer("CIVICLOOP_POINTS_PHOTO_LOOKBACK_DAYS", 90, minimum=1)
 
 # --- volunteers: volunteers (issue 6)
+# Points per hour of volunteer service, and how far from an activity's place a check-in may be.
+VOLUNTEER_POINTS_PER_HOUR = env.integer("CIVICLOOP_VOLUNTEER_POINTS_PER_HOUR", 10, minimum=0)
+VOLUNTEER_CHECKIN_SLACK_MIN = env.integer("CIVICLOOP_VOLUNTEER_CHECKIN_SLACK_MIN", 30, minimum=0)
 
 # --- facilities: facilities, QR labels (issue 7)
 
@@ -272,17 +289,101 @@ LOGGING = {
 # --- appraisals: appraisals 评比 (issue 7)
 
 # --- hotline: 12345 hotline (issue 8)
+# Outgoing webhooks (the hotline's status callbacks): http | console (log them) | null. Outside
+# production the default is console, so a copied database never calls a real hotline system.
+WEBHOOK_BACKEND = env.choice("CIVICLOOP_WEBHOOK_BACKEND", ("http", "console", "null"),
+                             "http" if ENVIRONMENT == "production" else "console")
+WEBHOOK_TIMEOUT = env.number("CIVICLOOP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=120)
+# An Excel import of more rows than this is refused (a wrong file, not a day's orders).
+HOTLINE_IMPORT_MAX_ROWS = env.integer("CIVICLOOP_HOTLINE_IMPORT_MAX_ROWS", 5000, minimum=1)
 
 # --- iot: IoT and cameras over MQTT (issue 8)
+# The broker the consumer (civicloop iot-consume) reads: mqtt://[user:password@]host[:port]; mqtts:// for TLS.
+IOT_MQTT_URL = env.text("CIVICLOOP_IOT_MQTT_URL", "mqtt://127.0.0.1:1883")
+# Devices publish to <prefix>/<device id>/events; the consumer subscribes to <prefix>/+/events.
+IOT_MQTT_PREFIX = env.text("CIVICLOOP_IOT_MQTT_PREFIX", "civicloop/devices").strip("/")
+# A fixed client id with a persistent session: the broker keeps QoS 1 events while the consumer is away.
+IOT_MQTT_CLIENT_ID = env.text("CIVICLOOP_IOT_MQTT_CLIENT_ID", "civicloop-iot-consumer")
+# Events are stored in batches of up to this many, or after this many milliseconds, then acknowledged.
+IOT_BATCH_SIZE = env.integer("CIVICLOOP_IOT_BATCH_SIZE", 500, minimum=1)
+IOT_BATCH_MS = env.integer("CIVICLOOP_IOT_BATCH_MS", 50, minimum=1)
 
 # --- patrols: patrols (issue 8)
+# Coverage: a lattice of PATROL_CELL_M cells inside each grid (bigger cells for big rural grids, at
+# most PATROL_MAX_CELLS); a cell is visited when a track passed within PATROL_SEE_M of its centre.
+PATROL_CELL_M = env.number("CIVICLOOP_PATROL_CELL_M", 20.0, low=1, high=1000)
+PATROL_MAX_CELLS = env.integer("CIVICLOOP_PATROL_MAX_CELLS", 2500, minimum=1)
+PATROL_SEE_M = env.number("CIVICLOOP_PATROL_SEE_M", 25.0, low=1, high=1000)
+# Where the phone lost the signal: no line is drawn across a longer pause or a longer jump.
+PATROL_MAX_GAP_S = env.number("CIVICLOOP_PATROL_MAX_GAP_S", 300.0, low=1)
+PATROL_MAX_JUMP_M = env.number("CIVICLOOP_PATROL_MAX_JUMP_M", 300.0, low=1)
+# GPS fixes less accurate than this are kept out of the track.
+PATROL_MAX_ACCURACY_M = env.number("CIVICLOOP_PATROL_MAX_ACCURACY_M", 100.0, low=1)
+PATROL_BATCH_MAX = env.integer("CIVICLOOP_PATROL_BATCH_MAX", 500, minimum=1)
 
 # --- routing: routing and nearest-worker dispatch (issue 8)
+# Nearest worker: score = metres + DISPATCH_WORKLOAD_M × open tasks; only positions younger than
+# DISPATCH_POSITION_MAX_AGE_MIN count; the in-memory index is rebuilt after DISPATCH_INDEX_TTL_S.
+DISPATCH_WORKLOAD_M = env.number("CIVICLOOP_DISPATCH_WORKLOAD_M", 500.0, low=0)
+DISPATCH_POSITION_MAX_AGE_MIN = env.integer("CIVICLOOP_DISPATCH_POSITION_MAX_AGE_MIN", 30, minimum=1)
+DISPATCH_INDEX_TTL_S = env.number("CIVICLOOP_DISPATCH_INDEX_TTL_S", 30.0, low=0)
+# A duty check-in older than this no longer counts (a worker who forgot to check out).
+DISPATCH_SHIFT_MAX_HOURS = env.integer("CIVICLOOP_DISPATCH_SHIFT_MAX_HOURS", 12, minimum=1)
 
 # --- classifier: classifier (issue 8)
 
 # --- duplicates: duplicates (issue 8)
 
 # --- open311: Open311 GeoReport v2 (issue 9)
+# The jurisdiction_id this endpoint answers to (empty: any or none; the spec suggests the city's
+# web domain); what discovery tells clients about contact and keys; production or test endpoint.
+OPEN311_JURISDICTION = env.text("CIVICLOOP_OPEN311_JURISDICTION", "")
+OPEN311_CONTACT = env.text("CIVICLOOP_OPEN311_CONTACT", f"{CITY_NAME}数字化城市管理指挥中心 / city management centre")
+OPEN311_KEY_SERVICE = env.text("CIVICLOOP_OPEN311_KEY_SERVICE", "向指挥中心申请密钥 / ask the city management centre for a key")
+OPEN311_ENDPOINT_TYPE = env.choice("CIVICLOOP_OPEN311_ENDPOINT_TYPE", ("production", "test"),
+                                   "production" if ENVIRONMENT == "production" else "test")
+# POSTs a new key may make per minute (each key's own limit is set when it is issued).
+OPEN311_RATE_PER_MINUTE = env.integer("CIVICLOOP_OPEN311_RATE_PER_MINUTE", 60, minimum=1)
+# Whose descriptions GET requests shows: those sent through Open311 (the sender knew it is public),
+# every case's, or none. Phone numbers in them are always masked.
+OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS", ("open311", "all", "none"), "open311")
+# A list page is cached per process and rebuilt when cases change, at most once per this many seconds
+# (0: at every change). The page a client reads may be this much behind.
+OPEN311_LIST_CACHE_SECONDS = env.number("CIVICLOOP_OPEN311_LIST_CACHE_SECONDS", 2.0, low=0.0, high=300.0)
 
 # --- hardening: security, backup, retention (issue 9)
+# The content security policy (core/security.py) can be tried first in report-only mode; extra image
+# origins (a photo CDN) are added to img-src. Map tile hosts come from CIVICLOOP_MAP_TILES/_TILE_URL.
+CSP_REPORT_ONLY = env.boolean("CIVICLOOP_CSP_REPORT_ONLY", False)
+CSP_EXTRA_IMG_SRC = env.listing("CIVICLOOP_CSP_EXTRA_IMG_SRC", [])
+# Served over HTTPS (directly or behind a TLS-terminating proxy): cookies only over HTTPS, HSTS.
+HTTPS = env.boolean("CIVICLOOP_HTTPS", ENVIRONMENT == "production")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env.integer("CIVICLOOP_HSTS_SECONDS", 0, minimum=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env.boolean("CIVICLOOP_BEHIND_TLS_PROXY", False):
+    # Only behind a proxy that always sets this header itself (clients could otherwise forge it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers / reverse proxies whose X-Forwarded-For is believed (their own addresses): per-address
+# sign-in limits then count the real client, not the balancer.
+TRUSTED_PROXIES = frozenset(env.listing("CIVICLOOP_TRUSTED_PROXIES", []))
+# Reporters' names and phone numbers (and the citizen link) are removed from cases closed or voided
+# this many days ago; the case, its events and photos stay. The worker does it every day.
+REPORTER_RETENTION_DAYS = env.integer("CIVICLOOP_REPORTER_RETENTION_DAYS", 365, minimum=1)
+# Staff views of personal data (core.AccessLog) are kept this long, then deleted by the worker.
+ACCESS_LOG_KEEP_DAYS = env.integer("CIVICLOOP_ACCESS_LOG_KEEP_DAYS", 3 * 365, minimum=30)
+# `civicloop backup` writes here unless --output is given.
+BACKUP_DIR = Path(env.text("CIVICLOOP_BACKUP_DIR", str(DATA_DIR / "backups")))
+
+if ENVIRONMENT == "production":
+    # Defaults that are fine on a laptop and wrong on a server: refuse to start rather than run so.
+    _defaults_left = [key for key, bad in (
+        ("CIVICLOOP_ALLOWED_HOSTS", ALLOWED_HOSTS == ["127.0.0.1", "localhost", "[::1]", "testserver"]),
+        ("CIVICLOOP_PUBLIC_URL", PUBLIC_URL == "http://127.0.0.1:8000"),
+    ) if bad]
+    if _defaults_left:
+        raise env.ConfigError(f"production needs {', '.join(_defaults_left)} set (the development defaults are unsafe)")
