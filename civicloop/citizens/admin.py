@@ -18,6 +18,22 @@ class CitizenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # Every page that shows citizens' numbers is recorded (core.AccessLog, issue 9).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from civicloop.core import audit
+
+        audit.record(request.user, what="citizen.phone", subject=f"citizen:{object_id}", where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        from civicloop.core import audit
+
+        response = super().changelist_view(request, extra_context)
+        shown = getattr(response, "context_data", {}) or {}
+        rows = shown.get("cl").result_list if shown.get("cl") is not None else []
+        audit.record_many(request.user, what="citizen.phone", subjects=[f"citizen:{c.pk}" for c in rows], where="admin")
+        return response
+
 
 @admin.register(LoginCode)
 class LoginCodeAdmin(admin.ModelAdmin):

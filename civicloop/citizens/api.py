@@ -74,7 +74,9 @@ class CsrfOut(Schema):
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    from civicloop.core.net import client_ip  # the client behind a trusted load balancer
+
+    return client_ip(request)
 
 
 def _citizen_out(citizen) -> dict:

@@ -19,7 +19,7 @@ from typing import NoReturn
 from django.conf import settings
 from django.contrib import auth
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -137,6 +137,7 @@ def verify_code(phone: str, code: str, ip: str = "", *, now: datetime | None = N
     code = re.sub(r"\s", "", unicodedata.normalize("NFKC", code or ""))
     if not CODE.match(code):
         raise InvalidInput.field("code", "请输入6位数字验证码 / enter the 6-digit code")
+    _check_wrong_tries(phone, ip, now)
     login = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
     if login is None:
         raise _code_error("请先获取验证码 / request a code first")
@@ -163,7 +164,26 @@ def _take_a_try(login: LoginCode, now: datetime) -> None:
         raise _code_error(TOO_MANY_WRONG)
 
 
+def _check_wrong_tries(phone: str, ip: str, now: datetime) -> None:
+    """Lockout (issue 9): each code allows a few tries, but new codes keep coming; wrong tries are
+    also counted per number over a day (a slow guesser from many addresses) and per address over
+    an hour (one address guessing many numbers). Counted in the database: every app server agrees."""
+    from civicloop.core import throttle
+
+    day = timedelta(days=1)
+    wrong = LoginCode.objects.filter(phone=phone, created_at__gt=now - day).aggregate(n=Sum("attempts"))["n"] or 0
+    if wrong >= settings.CITIZEN_WRONG_CODES_PER_PHONE_DAY:
+        _too_many(day, "该手机号验证码错误次数过多", "too many wrong codes for this number")
+    first = ip and throttle.oldest_within(f"citizen-code-ip:{ip}", HOUR, settings.CITIZEN_WRONG_CODES_PER_IP_HOUR, now=now)
+    if first:
+        _too_many(first + HOUR - now, "此网络验证码错误次数过多", "too many wrong codes from this network")
+
+
 def _refuse_wrong(login: LoginCode, ip: str) -> NoReturn:
+    if ip:
+        from civicloop.core import throttle
+
+        throttle.hit(f"citizen-code-ip:{ip}")
     left = settings.CITIZEN_CODE_MAX_ATTEMPTS - LoginCode.objects.values_list("attempts", flat=True).get(pk=login.pk)
     log.info("wrong sign-in code for %s from %s (%s tries left)", mask_phone(login.phone), ip or "-", max(0, left))
     if left <= 0:

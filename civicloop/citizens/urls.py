@@ -14,6 +14,9 @@ urlpatterns = [
     path("areas.json", views.areas, name="areas"),
     path("map/", views.public_map, name="public_map"),
     path("map/cases.json", views.public_map_cases, name="public_map_cases"),
+    path("me/data/", views.my_data, name="my_data"),  # issue 9: export and account deletion
+    path("me/data.json", views.my_data_export, name="my_data_export"),
+    path("me/delete", views.my_data_delete, name="my_data_delete"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
 ]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
 from civicloop.core import extensions
 from civicloop.cases.models import Case
@@ -48,6 +49,44 @@ def home(request):
         request, rows=rows, notices=_notices(citizen), offer_wechat=wechat.enabled() and not citizen.wechat_openid,
         wechat_message=request.session.pop(WECHAT_MESSAGE, ""), public_map=settings.PUBLIC_MAP,
         citizen_links=extensions.citizen_links()))
+
+
+# ---------------------------------------------------------------------------- my data (issue 9)
+
+
+@never_cache
+def my_data(request):
+    if services.current_citizen(request) is None:
+        return redirect(f"{reverse('citizens:login')}?next={reverse('citizens:my_data')}")
+    return render(request, "core/my_data.html", _context(request))
+
+
+@never_cache
+def my_data_export(request):
+    from civicloop.core.personal import export_citizen
+
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        return redirect("citizens:login")
+    body = json.dumps(export_citizen(citizen), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="civicloop-my-data.json"'
+    return response
+
+
+@require_POST
+def my_data_delete(request):
+    from civicloop.core.personal import delete_citizen
+
+    citizen = services.current_citizen(request)
+    if citizen is None:
+        return redirect("citizens:login")
+    if request.POST.get("confirm") != "yes":
+        return render(request, "core/my_data.html", _context(request, error="请勾选确认 / tick the box to confirm"),
+                      status=422)
+    delete_citizen(citizen)
+    services.sign_out(request)
+    return redirect("citizens:login")
 
 
 # ---------------------------------------------------------------------------- WeChat binding

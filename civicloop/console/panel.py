@@ -43,6 +43,7 @@ def context(request, case: Case, *, queue=None, bound=None, error: str = "", not
         "state_label": pick(State(case.state).label, language),
         "pending_label": pick(rules.Pending(case.pending).label, language) if case.pending else "",
         "reporter_phone": privacy.reporter_phone(case, user, where="console"),
+        "reporter_name": _reporter_name(case, user),
         "actions": _actions(case, user, bound, language) if with_forms else [],
         "timeline": timeline(case, language, attached),
         "photos": _photos(attached),
@@ -54,6 +55,15 @@ def context(request, case: Case, *, queue=None, bound=None, error: str = "", not
                                          ("handle", "处置 handling"), ("check", "核查 check"),
                                          ("close", "结案 closing"))],
     }
+
+
+def _reporter_name(case, user) -> str:
+    """The reporter's name is personal data too: each showing is recorded (core.AccessLog)."""
+    if case.reporter_name:
+        from civicloop.core import audit
+
+        audit.record(user, what="reporter_name", subject=f"case:{case.reference}", where="console")
+    return case.reporter_name
 
 
 def _actions(case, user, bound, language) -> list[dict]:

@@ -47,3 +47,10 @@ class Conflict(ServiceError):
 class ActionNotAllowed(ServiceError):
     status = 422
     code = "not_allowed"
+
+
+class TooManyRequests(ServiceError):
+    """A limit was reached (sign-in tries, codes); `retry_after` (seconds) says when to try again."""
+
+    status = 429
+    code = "rate_limited"

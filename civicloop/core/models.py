@@ -14,3 +14,46 @@ class Revision(models.Model):
     class Meta:
         verbose_name = "缓存版本 cache revision"
         verbose_name_plural = verbose_name
+
+
+class AccessLog(models.Model):
+    """A staff member saw or took a citizen's personal data (issue 9: every such view is recorded).
+
+    Append-only: nothing in the code updates a row, the admin cannot change or delete one, and the
+    worker removes rows only after CIVICLOOP_ACCESS_LOG_KEEP_DAYS. Views of one case's reporter
+    phone are in cases.PersonalDataView (kept with the case); this log holds the rest: citizen
+    accounts in the admin, a reporter's name in the case panel, exports of a citizen's data.
+    """
+
+    at = models.DateTimeField("时间 at", db_index=True)
+    user = models.ForeignKey("org.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name="查看人 viewer")
+    username = models.CharField("用户名 username", max_length=150, blank=True)  # kept if the user is deleted
+    what = models.CharField("内容 what", max_length=40)  # citizen.phone, reporter_name, citizen.export …
+    subject = models.CharField("对象 subject", max_length=60)  # citizen:12, case:5325032026000123
+    where = models.CharField("位置 where", max_length=20)  # console, api, admin, citizen
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "个人信息访问日志 personal data access log"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["subject", "at"], name="accesslog_subject_time"),
+                   models.Index(fields=["user", "at"], name="accesslog_user_time")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("the access log is append-only")
+        super().save(*args, **kwargs)
+
+
+class Throttle(models.Model):
+    """One failed try of something guessable (a citizen's sign-in code), by key, for limits that must
+    hold across every app server: counted in the database, never in a process."""
+
+    key = models.CharField(max_length=120)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "失败尝试 failed try"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["key", "at"], name="throttle_key_time")]

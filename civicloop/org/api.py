@@ -42,7 +42,18 @@ class TokenOut(Schema):
 
 @router.post("/token", response=TokenOut, auth=None, summary="登录取令牌 issue a token")
 def issue_token(request, payload: TokenIn):
-    user = authenticate(request, username=payload.username, password=payload.password)
+    # Throttled like the console's sign-in (a password guesser must not come in through the API).
+    from civicloop.core.errors import TooManyRequests
+    from civicloop.core.net import client_ip
+    from civicloop.org import services as org
+
+    username, ip = payload.username.strip(), client_ip(request)
+    locked = org.lockout(username, ip)
+    if locked:
+        raise TooManyRequests(f"登录失败次数过多，请{locked.minutes}分钟后再试 / too many failed sign-ins; "
+                              f"try again in {locked.minutes} minutes", retry_after=locked.minutes * 60)
+    user = authenticate(request, username=username, password=payload.password)
+    org.record_login(username, ip, succeeded=user is not None and bool(user.role))
     if user is None or not user.role:
         raise InvalidInput.field("password", "用户名或密码错误 / wrong username or password")
     _, raw = ApiToken.issue(user, name=payload.name[:60])

@@ -18,7 +18,9 @@ class LoginForm(forms.Form):
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    from civicloop.core.net import client_ip  # the client behind a trusted load balancer
+
+    return client_ip(request)
 
 
 def login_view(request):
