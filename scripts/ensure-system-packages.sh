@@ -9,6 +9,7 @@ fc-list 2>/dev/null | grep -qiE "wqy|noto sans cjk|noto serif cjk" || need+=(fon
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)  # the Open311 load benchmarks (benchmarks/bench_open311.py)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "installing Debian packages: ${need[*]}"
 sudo_cmd=""

@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class Open311Config(AppConfig):
     name = "civicloop.open311"
     verbose_name = "Open311 GeoReport v2"
+    console_links = [(gettext_lazy("Open311 keys"), "open311:keys", "civicloop.open311.access.can_manage_keys")]
+    worker_jobs = [("open311 rate windows", "civicloop.open311.services.forget_old_windows")]
+    case_panel = "civicloop.open311.views_console.case_panel"
+    demo_seed = "civicloop.open311.demo.seed"

@@ -1,0 +1,166 @@
+"""State changes for Open311: issuing and revoking keys, counting a key's POSTs, and turning a POST
+into a case through the one intake door (`cases.services.report_case`)."""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicloop.cases import attachments
+from civicloop.cases import services as cases
+from civicloop.cases.models import Case, Channel
+from civicloop.core import bulk, revisions
+from civicloop.core.errors import Forbidden, InvalidInput, ServiceError
+from civicloop.open311 import queries
+from civicloop.open311.models import ApiKey, Open311Request, RateWindow, digest
+from civicloop.open311.rules import Open311Error, bad
+
+KEYS_REVISION = "open311_keys"
+CHANNEL = Channel.OTHER  # Open311 is one more way in; cases has no channel of its own for it (no migration)
+
+
+# ---------------------------------------------------------------------------- keys
+
+
+def issue_key(*, name: str, contact: str = "", rate_per_minute: int | None = None, by=None) -> tuple[ApiKey, str]:
+    """A new key; the raw value is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", "请填写使用方名称 / name who uses the key")
+    raw = ApiKey.new_raw()
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            name=name[:80], contact=(contact or "").strip()[:120], prefix=raw[:9], digest=digest(raw),
+            rate_per_minute=rate_per_minute or settings.OPEN311_RATE_PER_MINUTE, created_by=by)
+        revisions.bump(KEYS_REVISION)
+    return key, raw
+
+
+def revoke_key(key: ApiKey, *, now=None) -> ApiKey:
+    """Takes effect on every app server within CACHE_RECHECK_SECONDS; revoking twice is harmless."""
+    with transaction.atomic():
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+        revisions.bump(KEYS_REVISION)
+    key.refresh_from_db(fields=["revoked_at"])
+    return key
+
+
+def key_changed(key: ApiKey) -> None:
+    """After the admin edits a key (its limit), every process rereads the keys."""
+    revisions.bump(KEYS_REVISION)
+
+
+def authenticate(raw: str) -> ApiKey:
+    if not raw:
+        raise Open311Error(403, "api_key 未提供 / api_key not provided -- can't proceed with create_request.")
+    key = queries.active_keys().get(digest(raw))
+    if key is None:
+        raise Open311Error(403, "api_key 无效或已吊销 / Invalid api_key received -- can't proceed with create_request.")
+    return key
+
+
+# ---------------------------------------------------------------------------- rate limit
+
+
+def take_rate(key: ApiKey, *, now: float | None = None) -> None:
+    """Count one POST in the key's current minute, refusing over its limit. One conditional UPDATE
+    (an INSERT for the minute's first): correct with several app servers on SQLite and PostgreSQL."""
+    now = time.time() if now is None else now
+    minute = int(now // 60)
+    with transaction.atomic():
+        counted = RateWindow.objects.filter(key_id=key.pk, minute=minute, count__lt=key.rate_per_minute
+                                            ).update(count=F("count") + 1)
+        if counted:
+            return
+        if not RateWindow.objects.filter(key_id=key.pk, minute=minute).exists():
+            try:
+                with transaction.atomic():
+                    RateWindow.objects.create(key_id=key.pk, minute=minute, count=1)
+                return
+            except IntegrityError:  # another server created the minute's row meanwhile
+                if RateWindow.objects.filter(key_id=key.pk, minute=minute, count__lt=key.rate_per_minute
+                                             ).update(count=F("count") + 1):
+                    return
+    wait = max(1, 60 - int(now % 60))
+    raise Open311Error(429, f"超过每分钟 {key.rate_per_minute} 次的上限，请 {wait} 秒后重试 / rate limit of "
+                            f"{key.rate_per_minute} requests a minute reached; retry in {wait} s", retry_after=wait)
+
+
+def forget_old_windows() -> int:
+    """Worker job: minute counters older than an hour say nothing any more."""
+    cutoff = int(time.time() // 60) - 60
+    deleted, _ = RateWindow.objects.filter(minute__lt=cutoff).delete()
+    return deleted
+
+
+# ---------------------------------------------------------------------------- POST requests
+
+
+@dataclass(frozen=True)
+class Submission:
+    service_code: str
+    lat: str
+    lon: str
+    address: str
+    description: str
+    reporter_name: str
+    reporter_phone: str
+    device_id: str
+    media_url: str
+    attributes: dict
+    client_key: str | None
+
+
+def submit(key: ApiKey, sub: Submission, *, media=(), now=None) -> tuple[Case, Open311Request, bool]:
+    """The case, its Open311 row, and whether it is new (a repeated client_key returns the first)."""
+    if sub.client_key:
+        earlier = _earlier(sub.client_key)
+        if earlier is not None:
+            return earlier.case, earlier, False
+    prepared = attachments.prepare(list(media)) if media else []  # decoded before any lock is taken
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            case = cases.report_case(
+                actor=None, channel=CHANNEL, lon=sub.lon, lat=sub.lat, crs="wgs84", description=sub.description,
+                category=sub.service_code, address=sub.address, reporter_name=sub.reporter_name,
+                reporter_phone=sub.reporter_phone, client_key=sub.client_key, refs={"open311_key": key.pk}, now=now)
+            row = Open311Request(case=case, key_id=key.pk, token=secrets.token_urlsafe(16), attributes=sub.attributes,
+                                 device_id=sub.device_id[:64], media_url=sub.media_url[:500], created_at=now)
+            bulk.insert_one(row)
+            if prepared:
+                attachments.store(case, None, prepared, kind="before")
+    except IntegrityError:
+        earlier = _earlier(sub.client_key) if sub.client_key else None
+        if earlier is None:
+            raise
+        return earlier.case, earlier, False
+    except ServiceError as exc:
+        raise as_open311(exc) from None
+    return case, row, True
+
+
+def _earlier(client_key: str) -> Open311Request | None:
+    return Open311Request.objects.select_related("case").filter(case__client_key=client_key).first()
+
+
+def as_open311(exc: ServiceError) -> Open311Error:
+    """The intake's own checks (outside the city, too long) in the spec's error shape."""
+    if isinstance(exc, Forbidden):
+        return Open311Error(403, exc.message)
+    return bad(exc.message)
+
+
+def client_key_for(key: ApiKey, value: str) -> str | None:
+    """A client's idempotency key, namespaced by its API key so two clients never share one."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > 48:
+        raise bad("client_key: 最多 48 个字符 / at most 48 characters")
+    return f"o311:{key.pk}:{value}"
