@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicloop.hotline import views
+from civicloop.hotline.api import api
 
 app_name = "hotline"
-urlpatterns: list = []
+urlpatterns = [
+    path("hotline/api/v1/", api.urls),
+    path("console/hotline/", views.orders, name="orders"),
+    path("console/hotline/orders/<int:order_id>/visit", views.visit, name="visit"),
+    path("console/hotline/import", views.import_orders, name="import"),
+    path("console/hotline/systems", views.systems, name="systems"),
+    path("console/hotline/systems/<int:system_id>/key", views.reissue, name="reissue"),
+]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from civicloop.notify import sms, wechat
+from civicloop.notify import sms, webhook, wechat
 from civicloop.notify.backends import Undeliverable, get_backend
 from civicloop.notify.models import Delivery
 
@@ -76,11 +76,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
 
 
-def deliver_due(*, limit: int = 100, backend=None, sms_backend=None, wechat_backend=None) -> int:
+def deliver_due(*, limit: int = 100, backend=None, sms_backend=None, wechat_backend=None, webhook_backend=None) -> int:
     """Send what is due; returns how many were sent. Safe to run in several workers."""
     backend = backend or get_backend(settings.NOTIFY_BACKEND)
     sms_backend = sms_backend or sms.get_backend()
-    backends = {"sms": sms_backend, "wechat": wechat_backend or wechat.get_backend()}
+    backends = {"sms": sms_backend, "wechat": wechat_backend or wechat.get_backend(),
+                "webhook": webhook_backend or webhook.get_backend()}
     sent = 0
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
     for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
@@ -116,6 +117,8 @@ def _deliver_one(pk: int, backend, backends: dict) -> int:
 
 
 def _send(row: Delivery, backend, backends: dict) -> str:
+    if row.channel == webhook.CHANNEL:
+        return webhook.send(row, backends["webhook"])
     if row.channel == "wechat":
         message = row.payload["wechat"]
         return backends["wechat"].send(wechat.Message(openid=row.recipient, template=message["template"],

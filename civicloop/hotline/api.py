@@ -1,0 +1,94 @@
+"""The 12345 hotline's machine API (its own OpenAPI page at /hotline/api/v1/docs).
+
+The hotline system authenticates with its API key (X-Api-Key, or Authorization: Bearer), pushes
+work orders, and may ask how one is going. Callbacks go the other way (docs/hotline.md).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer
+
+from civicloop import api as main_api
+from civicloop.core.errors import NotFound, ServiceError
+from civicloop.hotline import services
+from civicloop.hotline.models import HotlineOrder
+
+api = NinjaAPI(
+    title="civicloop 12345 hotline API", version="1", urls_namespace="hotline_api", docs_url="/docs",
+    description="12345 热线工单推送与状态查询 — the hotline pushes work orders; callbacks are signed webhooks.",
+)
+api.add_exception_handler(ServiceError, main_api.service_error)
+api.add_exception_handler(ValidationError, main_api.validation_error)
+api.add_exception_handler(AuthenticationError, main_api.auth_error)
+
+
+class SystemKey(APIKeyHeader):
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        return services.authenticate(key or "")
+
+
+class SystemBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        return services.authenticate(token)
+
+
+AUTH = [SystemKey(), SystemBearer()]
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str
+
+
+ERRORS = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class OrderIn(Schema):
+    order_id: str
+    content: str
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = services.DEFAULT_CRS
+    caller_name: str = ""
+    caller_phone: str = ""
+    category: str = ""
+    address: str = ""
+    deadline: datetime | None = None
+
+
+class OrderOut(Schema):
+    order_id: str
+    case: str
+    created: bool
+    state: str
+    state_label: str
+    deadline: datetime | None
+    pushes: int
+
+
+def _out(order: HotlineOrder, created: bool) -> dict:
+    case = order.case
+    return {"order_id": order.order_id, "case": case.reference, "created": created, "state": case.state,
+            "state_label": case.get_state_display(), "deadline": order.deadline, "pushes": order.pushes}
+
+
+@api.post("/orders", auth=AUTH, response={201: OrderOut, 200: OrderOut, **ERRORS},
+          summary="推送工单 push a work order (idempotent on order_id)")
+def push_order(request, payload: OrderIn):
+    received = services.receive_order(request.auth, **payload.dict())
+    order = HotlineOrder.objects.select_related("case").get(pk=received.order.pk)
+    return Status(201 if received.created else 200, _out(order, received.created))
+
+
+@api.get("/orders/{order_id}", auth=AUTH, response={200: OrderOut, **ERRORS}, summary="查询工单 how an order is going")
+def get_order(request, order_id: str):
+    order = HotlineOrder.objects.select_related("case").filter(system=request.auth, order_id=order_id).first()
+    if order is None:
+        raise NotFound(f"工单不存在 / order {order_id} not found")
+    return _out(order, False)

@@ -1,0 +1,129 @@
+"""The hotline's console pages: recent orders with their callbacks, 回访, a day's Excel import, and
+(for administrators and commanders) the hotline systems and their keys."""
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civicloop.core.errors import ServiceError
+from civicloop.hotline import access, services
+from civicloop.hotline.models import HotlineOrder, HotlineSystem
+from civicloop.notify.models import Delivery
+from civicloop.notify.webhook import CHANNEL
+
+LISTED = 100
+
+
+def allowed(check):
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not check(request.user):
+                return render(request, "hotline/refused.html", status=403)
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorate
+
+
+class SystemForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    webhook_url = forms.URLField(label=_("Webhook URL"), max_length=500, required=False, assume_scheme="https",
+                                 help_text=_("Where 签收, 回复, 办结 and 回访 are posted; empty: no callbacks."))
+
+
+class ImportForm(forms.Form):
+    system = forms.ModelChoiceField(label=_("Hotline system"), queryset=HotlineSystem.objects.filter(active=True),
+                                    empty_label=None)
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class VisitForm(forms.Form):
+    satisfied = forms.TypedChoiceField(label=_("Caller satisfied"), coerce=lambda v: v == "yes",
+                                       choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))])
+    stars = forms.TypedChoiceField(label=_("Stars"), coerce=int, empty_value=None, required=False,
+                                   choices=[("", "—")] + [(n, str(n)) for n in range(5, 0, -1)])
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@allowed(access.can_use)
+@require_GET
+def orders(request):
+    listed = list(HotlineOrder.objects.select_related("case", "system").prefetch_related("visits")[:LISTED])
+    callbacks = _callbacks([o.case_id for o in listed])
+    for order in listed:
+        order.callbacks = callbacks.get(order.case_id, [])
+    return render(request, "hotline/orders.html", {
+        "orders": listed, "visit_form": VisitForm(), "can_configure": access.can_configure(request.user)})
+
+
+def _callbacks(case_ids: list[int]) -> dict[int, list[Delivery]]:
+    found: dict[int, list[Delivery]] = {}
+    rows = Delivery.objects.filter(channel=CHANNEL, case_id__in=case_ids).order_by("id")
+    for row in rows.only("id", "case_id", "subject", "status", "attempts", "last_error", "payload"):
+        found.setdefault(row.case_id, []).append(row)
+    return found
+
+
+@allowed(access.can_use)
+@require_POST
+def visit(request, order_id: int):
+    order = get_object_or_404(HotlineOrder.objects.select_related("case", "system"), pk=order_id)
+    form = VisitForm(request.POST)
+    message, status = "", 200
+    if form.is_valid():
+        try:
+            services.record_visit(order, actor=request.user, **form.cleaned_data)
+            return redirect("hotline:orders")
+        except ServiceError as exc:
+            message, status = exc.message, 422
+    else:
+        message, status = "; ".join(e for errs in form.errors.values() for e in errs), 422
+    return render(request, "hotline/refused.html", {"message": message}, status=status)
+
+
+@allowed(access.can_use)
+@require_http_methods(["GET", "POST"])
+def import_orders(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.import_workbook(form.cleaned_data["system"], form.cleaned_data["file"])
+    status = 422 if request.method == "POST" and (not form.is_valid() or (report and report.problem)) else 200
+    return render(request, "hotline/import.html", {"form": form, "report": report}, status=status)
+
+
+@allowed(access.can_configure)
+@require_http_methods(["GET", "POST"])
+def systems(request):
+    form = SystemForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            system, key = services.create_system(**form.cleaned_data)
+            issued = {"system": system, "key": key}
+            form = SystemForm()
+        except ServiceError as exc:
+            form.add_error("name", exc.message)
+    return _systems_page(request, form, issued)
+
+
+@allowed(access.can_configure)
+@require_POST
+def reissue(request, system_id: int):
+    system = get_object_or_404(HotlineSystem, pk=system_id)
+    return _systems_page(request, SystemForm(), {"system": system, "key": services.reissue_key(system)})
+
+
+def _systems_page(request, form, issued):
+    # The key and the webhook secret are shown once, on this answer only; the page is not cached.
+    response = render(request, "hotline/systems.html", {
+        "form": form, "issued": issued, "systems": HotlineSystem.objects.order_by("name")},
+        status=422 if form.errors else 200)
+    response["Cache-Control"] = "no-store"
+    return response
