@@ -135,8 +135,8 @@ def token(request: HttpRequest, token: str, fmt: str):
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
-    data = request.POST
-    key = services.authenticate(param(data, "api_key") or param(request.GET, "api_key"))
+    data = _form(request)
+    key = services.authenticate(param(data, "api_key"))
     code = param(data, "service_code")
     if not code:
         raise bad("service_code 未提供 / service_code not provided")
@@ -161,6 +161,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if param(data, "extensions").lower() in ("true", "1", "yes"):
         answer["token"] = row.token
     return _respond(fmt, "service_requests", [answer], status=201 if created else 200)
+
+
+def _form(request: HttpRequest):
+    """The spec sends a form body; the v2.1 draft's Swagger puts the same fields in the query string.
+    Both are read, the body winning."""
+    data = request.POST.copy()
+    for name in request.GET:
+        if name not in data:
+            data.setlist(name, request.GET.getlist(name))
+    return data
 
 
 def _attributes(data) -> dict[str, list[str]]:
