@@ -306,7 +306,11 @@ def reject_report(case, user, *, version=None, reason: str = "", now=None):
 
 
 def suggest_department(case) -> str | None:
-    return config().department_for(case.category_id, case.street_id)
+    """The routing rules' department (routing.rules: most specific of category × area, with
+    priority and 督办 overrides; then the taxonomy's street route, then the category default)."""
+    from civicloop.routing.queries import department_for
+
+    return department_for(case)
 
 
 def dispatch_case(case, user, *, version=None, department: str | None = None, note: str = "", now=None):

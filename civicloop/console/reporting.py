@@ -25,15 +25,19 @@ class FieldReportForm(forms.Form):
     self_handled = forms.BooleanField(label=_("Handled on the spot (自行处置)"), required=False)
     photos = PhotosField(label=_("Photos"), required=False)
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    patrol = forms.IntegerField(widget=forms.HiddenInput, required=False)  # reported on this patrol (巡查上报)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, patrol=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["client_key"].initial = uuid.uuid4().hex
+        self.fields["patrol"].initial = patrol.pk if patrol else None
 
 
 def report_page(request):
-    form = FieldReportForm(request.POST or None, request.FILES or None)
+    from civicloop.patrols.services import active_patrol
+
+    form = FieldReportForm(request.POST or None, request.FILES or None, patrol=active_patrol(request.user))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -57,7 +61,16 @@ def _report(user, data: dict):
         case = services.report_case(
             actor=user, channel=channel_of_role(user.role), lon=data["lon"], lat=data["lat"],
             description=data["description"], category=data["category"] or None, address=data["address"],
-            self_handled=data["self_handled"], client_key=data["client_key"])
+            self_handled=data["self_handled"], client_key=data["client_key"], refs=_patrol_refs(user, data.get("patrol")))
         if case.events.count() == 1 and not case.attachments.exists():  # not a retry of a report already made
             attachments.store(case, user, prepared, kind="after" if data["self_handled"] else "before")
     return case
+
+
+def _patrol_refs(user, patrol_id) -> dict | None:
+    """{"patrol": id} when the report was made on one of this worker's own patrols."""
+    from civicloop.patrols.models import Patrol
+
+    if patrol_id and Patrol.objects.filter(pk=patrol_id, worker=user).exists():
+        return {"patrol": patrol_id}
+    return None

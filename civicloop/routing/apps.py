@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class RoutingConfig(AppConfig):
     name = "civicloop.routing"
     verbose_name = "派遣规则 Routing and dispatch"
+    console_links = [(gettext_lazy("Routing"), "routing:rules", "civicloop.routing.views.can_manage")]
+    case_panel = "civicloop.routing.views.case_panel"
+    demo_seed = "civicloop.routing.demo.seed"
+
+    def ready(self) -> None:
+        from civicloop.routing import signals  # noqa: F401
