@@ -283,10 +283,20 @@ VOLUNTEER_POINTS_PER_HOUR = env.integer("CIVICLOOP_VOLUNTEER_POINTS_PER_HOUR", 1
 VOLUNTEER_CHECKIN_SLACK_MIN = env.integer("CIVICLOOP_VOLUNTEER_CHECKIN_SLACK_MIN", 30, minimum=0)
 
 # --- facilities: facilities, QR labels (issue 7)
+# A4 label sheets: columns × rows of labels per page (also chosen per print on the labels page).
+FACILITY_LABEL_COLUMNS = env.integer("CIVICLOOP_FACILITY_LABEL_COLUMNS", 3, minimum=1)
+FACILITY_LABEL_ROWS = env.integer("CIVICLOOP_FACILITY_LABEL_ROWS", 8, minimum=1)
 
 # --- shops: shops 安心码 (issue 7)
+# Lowest quarterly average score for each star, best first: "95,90,85,80,70,60" = 7★ ≥ 95 … 2★ ≥ 60, else 1★.
+SHOPS_STAR_BANDS = {
+    "catering": tuple(int(v) for v in env.listing("CIVICLOOP_SHOPS_CATERING_BANDS", ["95", "90", "85", "80", "70", "60"])),
+    "lodging": tuple(int(v) for v in env.listing("CIVICLOOP_SHOPS_LODGING_BANDS", ["95", "90", "80", "70"])),
+}
 
 # --- appraisals: appraisals 评比 (issue 7)
+# Likes an entry needs to be nominated for the judges, for new appraisals (each appraisal keeps its own).
+APPRAISAL_LIKE_THRESHOLD = env.integer("CIVICLOOP_APPRAISAL_LIKE_THRESHOLD", 50, minimum=1)
 
 # --- hotline: 12345 hotline (issue 8)
 # Outgoing webhooks (the hotline's status callbacks): http | console (log them) | null. Outside

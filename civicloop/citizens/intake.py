@@ -22,6 +22,7 @@ from civicloop.citizens.api import require_csrf
 from civicloop.citizens.models import CitizenReport
 from civicloop.citizens.status import PUBLIC_STEPS, plain_state
 from civicloop.core.errors import InvalidInput, NotFound, ServiceError
+from civicloop.facilities import scan
 from civicloop.geo.points import parse_point
 from civicloop.taxonomy.queries import config, suggest_categories
 
@@ -41,6 +42,8 @@ class ReportIn(Schema):
     category: str = ""
     address: str = ""
     client_key: str = ""
+    facility: str = ""  # the QR token of a scanned facility or shop (civicloop.facilities.scan)
+    shop: str = ""
 
 
 class ReportOut(Schema):
@@ -67,13 +70,14 @@ def create_report(request: HttpRequest, payload: Form[ReportIn], photos: File[li
         earlier = _earlier(key, citizen)
         if earlier is not None:
             return Status(200, _out(earlier, created=False))
+    refs = scan.refs_for(facility=payload.facility, shop=payload.shop)
     prepared = attachments.prepare(photos or [])  # decoded before the write lock is taken
     try:
         with transaction.atomic():
             case = cases.report_case(
                 actor=None, channel=Channel.CITIZEN, lon=payload.lon or None, lat=payload.lat or None, crs=payload.crs,
                 description=payload.description, category=category, address=payload.address,
-                reporter_phone=citizen.phone if citizen else "", client_key=key)
+                reporter_phone=citizen.phone if citizen else "", client_key=key, refs=refs)
             link = services.link_reporter(case, citizen=citizen)
             attachments.store(case, None, prepared, kind="before")
     except IntegrityError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from urllib.parse import urlencode
 from collections import defaultdict
 from datetime import timedelta
 
@@ -26,6 +27,7 @@ from civicloop.citizens.intake import citizen_case, public_timeline
 from civicloop.citizens.status import plain_state
 from civicloop.console import tiles
 from civicloop.core.errors import InvalidInput, NotFound
+from civicloop.facilities import scan
 from civicloop.notify import wechat
 from civicloop.notify.backends import Undeliverable
 from civicloop.taxonomy.queries import config
@@ -139,11 +141,15 @@ def login(request):
 @ensure_csrf_cookie
 def report(request):
     if services.current_citizen(request) is None:
-        return redirect(f"{reverse('citizens:login')}?next={reverse('citizens:new_report')}")
+        return redirect(f"{reverse('citizens:login')}?{urlencode({'next': request.get_full_path()})}")
     source = tiles.tile_config()
     centre = tiles.to_display(*CITY_CENTRE)
+    scanned = scan.prefill(request.GET)  # a facility's or shop's QR: what and where are known
+    if scanned:
+        scanned["lon"], scanned["lat"] = tiles.to_display(scanned["lon"], scanned["lat"])
     return render(request, "citizens/report.html", _context(
-        request, tiles=source, tiles_json=json.dumps({**source, "center": centre}), category_groups=_groups()))
+        request, tiles=source, tiles_json=json.dumps({**source, "center": centre}), category_groups=_groups(),
+        scanned=scanned, scanned_json=json.dumps(scanned or {}, ensure_ascii=False)))
 
 
 def _groups() -> list:

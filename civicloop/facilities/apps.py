@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FacilitiesConfig(AppConfig):
     name = "civicloop.facilities"
     verbose_name = "部件 Facilities"
+    console_links = [(_("Facilities"), "facilities:staff_list", "civicloop.facilities.access.can_view")]
+    citizen_links = [("我管护的设施", "facilities:mine")]
+    case_panel = "civicloop.facilities.views.case_panel"
+    worker_jobs = [("facility imports", "civicloop.facilities.importing.run_due")]
+    demo_seed = "civicloop.facilities.demo.seed"
+
+    def ready(self) -> None:
+        from civicloop.cases.signals import case_changed
+        from civicloop.facilities import services
+        from civicloop.notify import sms
+
+        case_changed.connect(services.on_case_changed, dispatch_uid="facilities.on_case_changed")
+        # The keeper's notice, to be registered with the SMS provider like the others (CIVICLOOP_SMS_TEMPLATES).
+        sms.TEMPLATES.setdefault(services.SMS_TEMPLATE, sms.Template(
+            services.SMS_TEMPLATE, "您管护的{facility}（{code}）有群众反映问题（{reference}），请及时查看处理。",
+            ("facility", "code", "reference")))

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ShopsConfig(AppConfig):
     name = "civicloop.shops"
     verbose_name = "安心码 Shops"
+    console_links = [(_("Shops"), "shops:staff_list", "civicloop.facilities.access.can_view")]
+    demo_seed = "civicloop.shops.demo.seed"

@@ -28,6 +28,13 @@
     lookNearby();
   }
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
+  // --- a scanned QR (facility or shop): the place, address and 事项 are known already
+  const scanned = JSON.parse(form.dataset.scanned || "{}");
+  if (scanned.token) {
+    place(scanned.lat, scanned.lon, 18);
+    if (scanned.address) $("address").value = scanned.address;
+    if (scanned.category) $("category").value = scanned.category;
+  }
   $("locate").addEventListener("click", () => {
     if (!navigator.geolocation) return;
     navigator.geolocation.getCurrentPosition((pos) => {
@@ -106,6 +113,7 @@
     $("submit").disabled = true;
     const fields = { lon: $("lon").value, lat: $("lat").value, crs: form.dataset.crs, description: $("description").value,
                      category: $("category").value, address: $("address").value };
+    if (scanned.token) fields[scanned.kind] = scanned.token;
     const item = await window.civicOutbox.enqueue(form.dataset.url, fields, photos);
     const result = await window.civicOutbox.sendOne(item);
     $("submit").disabled = false;

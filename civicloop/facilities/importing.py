@@ -1,0 +1,362 @@
+"""Load a registry file (Excel, CSV, GeoJSON, Shapefile) row by row with a report of every bad row.
+
+Re-runs are idempotent: a row with an id updates that facility; a row without one matches an
+existing facility of the same component, name and point (to 0.1 m) before a new id is given.
+Good rows load even when others are bad; each bad row is named with its number and reason.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.core.errors import ServiceError
+from civicloop.facilities import rules, services
+from civicloop.facilities.models import Facility, ImportJob, State
+from civicloop.geo.points import parse_point
+from civicloop.lib import codes
+
+FORMATS = (".xlsx", ".csv", ".geojson", ".json", ".zip", ".shp")
+BATCH = 500
+
+# Column names as cities write them (Chinese) and as other systems export them (English).
+ALIASES = {
+    "id": ("标识码", "部件标识码", "部件编码", "id", "code", "bsm"),
+    "name": ("名称", "部件名称", "name", "mc"),
+    "component": ("部件代码", "部件类型", "部件类型代码", "小类代码", "component", "category"),
+    "lon": ("经度", "lon", "lng", "x"),
+    "lat": ("纬度", "lat", "y"),
+    "crs": ("坐标系", "crs"),
+    "state": ("状态", "部件状态", "state", "status"),
+    "address": ("地址", "位置", "address"),
+    "competent_code": ("主管部门代码", "competent_code"),
+    "competent_name": ("主管部门", "主管部门名称", "competent_name"),
+    "owner_unit": ("权属单位", "owner_unit", "owner"),
+    "maintainer_unit": ("养护单位", "maintainer_unit", "maintainer"),
+    "initial_date": ("初始日期", "initial_date"),
+    "data_source": ("数据来源", "data_source", "source"),
+    "keeper_name": ("管护人", "所长", "桶长", "台长", "keeper", "keeper_name"),
+    "keeper_phone": ("管护人电话", "管护人手机", "联系电话", "keeper_phone", "phone"),
+    # shops
+    "licence_no": ("许可证号", "营业执照号", "licence_no", "license_no", "licence"),
+    "kind": ("类型", "经营类型", "kind", "type"),
+    "operator_name": ("经营者", "负责人", "operator", "operator_name"),
+    "operator_phone": ("经营者电话", "operator_phone"),
+}
+_LOOKUP = {alias.lower(): key for key, names in ALIASES.items() for alias in names}
+STATE_NAMES = {label.split()[0]: value for value, label in State.choices} | {value: value for value in State.values}
+
+
+class BadRow(ServiceError):
+    """One row's reason, in the report; never stops the file."""
+
+
+class BadFile(ServiceError):
+    status = 400
+    code = "bad_file"
+
+
+@dataclass
+class Outcome:
+    counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "error": 0})
+    problems: list = field(default_factory=list)  # {"row": n, "id": …, "reason": …}
+
+    def add(self, row: int, result: str, *, key: str = "", reason: str = "") -> None:
+        self.counts[result] += 1
+        if result == "error":
+            self.problems.append({"row": row, "id": key, "reason": reason})
+
+
+# ---------------------------------------------------------------------------- reading files
+
+
+def read_rows(path: Path) -> Iterator[dict]:
+    """Rows as {canonical name: value}, numbered as a person sees them (a table's header is row 1)."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise BadFile(f"不支持的文件类型 {suffix}，可用 Excel、CSV、GeoJSON、Shapefile(.zip) / unsupported file type")
+    reader = {".xlsx": _excel, ".csv": _csv, ".geojson": _geojson, ".json": _geojson, ".zip": _shapefile_zip,
+              ".shp": _shapefile}[suffix]
+    try:
+        yield from reader(path)
+    except (BadFile, BadRow):
+        raise
+    except Exception as exc:
+        raise BadFile(f"文件无法读取 / cannot read the file: {exc}") from exc
+
+
+def _canonical(raw: dict) -> dict:
+    return {_LOOKUP[str(k).strip().lower()]: v for k, v in raw.items() if k is not None and str(k).strip().lower() in _LOOKUP}
+
+
+def _excel(path: Path) -> Iterator[dict]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, [])]
+    for number, values in enumerate(rows, start=2):
+        if any(v not in (None, "") for v in values):
+            yield {"_row": number, **_canonical(dict(zip(header, values)))}
+    book.close()
+
+
+def _csv(path: Path) -> Iterator[dict]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        yield {"_row": number, **_canonical(row)}
+
+
+def _geojson(path: Path) -> Iterator[dict]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for number, feature in enumerate(data.get("features") or [], start=1):
+        geometry = feature.get("geometry") or {}
+        row = {"_row": number, **_canonical(feature.get("properties") or {})}
+        if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
+            row["lon"], row["lat"] = geometry["coordinates"][:2]
+        if feature.get("id") and "id" not in row and "licence_no" not in row:
+            row["id"] = feature["id"]
+        yield row
+
+
+def _shapefile(path: Path) -> Iterator[dict]:
+    with open(path, "rb") as shp, open(path.with_suffix(".dbf"), "rb") as dbf:
+        cpg = path.with_suffix(".cpg")
+        yield from _shape_rows(shp, dbf, cpg.read_text().strip() if cpg.exists() else "")
+
+
+def _shapefile_zip(path: Path) -> Iterator[dict]:
+    with zipfile.ZipFile(path) as archive:
+        names = {Path(n).suffix.lower(): n for n in archive.namelist()}
+        if ".shp" not in names or ".dbf" not in names:
+            raise BadFile("压缩包中应有 .shp 和 .dbf 文件 / the zip must hold a .shp and a .dbf")
+        encoding = archive.read(names[".cpg"]).decode().strip() if ".cpg" in names else ""
+        shp, dbf = io.BytesIO(archive.read(names[".shp"])), io.BytesIO(archive.read(names[".dbf"]))
+        yield from _shape_rows(shp, dbf, encoding)
+
+
+def _shape_rows(shp, dbf, encoding: str) -> Iterator[dict]:
+    import shapefile
+
+    # Without a .cpg, Chinese shapefiles are nearly always GBK.
+    reader = shapefile.Reader(shp=shp, dbf=dbf, encoding=_encoding(encoding), encodingErrors="replace")
+    names = [f[0] for f in reader.fields[1:]]
+    for number, item in enumerate(reader.iterShapeRecords(), start=1):
+        row = {"_row": number, **_canonical(dict(zip(names, item.record)))}
+        if item.shape.points:
+            row["lon"], row["lat"] = item.shape.points[0][:2]
+        yield row
+
+
+def _encoding(cpg: str) -> str:
+    name = cpg.strip().lower().replace("-", "")
+    if not name or name in ("936", "gbk", "gb2312"):
+        return "gbk"
+    return "utf-8" if name in ("utf8", "65001") else cpg.strip()
+
+
+# ---------------------------------------------------------------------------- applying rows
+
+
+def _text(row: dict, name: str, limit: int) -> str:
+    value = row.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()[:limit]
+
+
+def _date(row: dict, name: str) -> date | None:
+    value = row.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip().replace("/", "-")[:10])
+    except ValueError:
+        raise BadRow(f"日期格式应为 2026-01-31：{value} / dates are YYYY-MM-DD") from None
+
+
+def _point(row: dict) -> tuple[float, float]:
+    try:
+        lon, lat = parse_point(row.get("lon"), row.get("lat"), _text(row, "crs", 10) or "wgs84")
+    except ServiceError as exc:
+        raise BadRow(f"坐标无效 / bad coordinates: {exc}") from None
+    return lon, lat
+
+
+def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
+    """Applies one row; returns (result, id). Raises BadRow with the reason."""
+    code = _text(row, "id", 20)
+    code = codes.upgrade_legacy_component_id(code)  # 16-digit ids of the 2013 standard
+    component = _text(row, "component", 5) or (code[6:11] if len(code) == 17 else "")
+    if code:
+        problem = rules.facility_id_problem(code, county=settings.CITY_CODE, components=components)
+        if problem:
+            raise BadRow(problem)
+        if component != code[6:11]:
+            raise BadRow(f"部件代码{component}与标识码中的{code[6:11]}不符 / the component differs from the id's")
+    if component not in components:
+        raise BadRow(f"部件代码无效：{component or '（空）'} / unknown or missing component code")
+    name = _text(row, "name", 80)
+    if not name:
+        raise BadRow("缺少名称 / the name is missing")
+    state = _text(row, "state", 10) or "完好"
+    if state not in STATE_NAMES:
+        raise BadRow(f"状态应为 完好/破损/丢失/废弃/移除：{state} / unknown state")
+    lon, lat = _point(row)
+    try:
+        place = services.place_fields(lon, lat)
+        keeper = services.keeper_for(_text(row, "keeper_name", 40), _text(row, "keeper_phone", 20))
+    except ServiceError as exc:
+        raise BadRow(str(exc)) from None
+    fields = {"component_id": component, "name": name, "address": _text(row, "address", 200), **place,
+              "state": STATE_NAMES[state], "competent_code": _text(row, "competent_code", 18),
+              "competent_name": _text(row, "competent_name", 80), "owner_unit": _text(row, "owner_unit", 80),
+              "maintainer_unit": _text(row, "maintainer_unit", 80), "data_source": _text(row, "data_source", 40) or "导入",
+              "initial_date": _date(row, "initial_date")}
+    if keeper is not None:
+        fields["keeper_id"] = keeper.pk
+    existing = _existing(code, component, name, place)
+    if existing is None:
+        new_id = code or services.allocate_id(component)
+        Facility.objects.create(id=new_id, **{**fields, "initial_date": fields["initial_date"] or timezone.localdate()})
+        return "created", new_id
+    changed = [k for k, v in fields.items() if v not in (None, "") and getattr(existing, k) != v]
+    if not changed:
+        return "unchanged", existing.id
+    for name_ in changed:
+        setattr(existing, name_, fields[name_])
+    existing.changed_date = timezone.localdate()
+    existing.save(update_fields=[*changed, "changed_date", "updated_at"])
+    return "updated", existing.id
+
+
+def _existing(code: str, component: str, name: str, place: dict) -> Facility | None:
+    if code:
+        return Facility.objects.filter(pk=code).first()
+    return Facility.objects.filter(component_id=component, name=name, lon=place["lon"], lat=place["lat"]).first()
+
+
+def appliers() -> dict[str, Callable[[], Callable[[dict], tuple[str, str]]]]:
+    """Per kind of registry, a factory of its row function (built once per file)."""
+    from civicloop.shops.importing import shop_row
+
+    def facilities():
+        components = services.component_codes()
+        return lambda row: facility_row(row, components)
+
+    return {"facility": facilities, "shop": lambda: shop_row}
+
+
+def load(path: Path, *, kind: str = "facility", dry_run: bool = False, progress: Callable[[int], None] | None = None,
+         rows: Iterator[dict] | None = None) -> Outcome:
+    """Loads every good row of the file; the outcome names each bad row. dry_run: checks, saves nothing."""
+    apply = appliers()[kind]()
+    outcome = Outcome()
+    batch: list[dict] = []
+    for row in rows if rows is not None else read_rows(path):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            _apply_batch(batch, apply, outcome, dry_run)
+            batch = []
+            if progress:
+                progress(sum(outcome.counts.values()))
+    _apply_batch(batch, apply, outcome, dry_run)
+    if progress:
+        progress(sum(outcome.counts.values()))
+    return outcome
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _apply_batch(batch: list[dict], apply, outcome: Outcome, dry_run: bool) -> None:
+    try:
+        with transaction.atomic():
+            for row in batch:
+                number = row.pop("_row", 0)
+                key = str(row.get("id") or row.get("licence_no") or "")
+                try:
+                    with transaction.atomic():  # a bad row's half-written rows go, the others stay
+                        result, key = apply(row)
+                except BadRow as exc:
+                    outcome.add(number, "error", key=key, reason=str(exc))
+                    continue
+                outcome.add(number, result, key=key)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+
+
+# ---------------------------------------------------------------------------- jobs for the upload page
+
+
+def upload_dir() -> Path:
+    folder = settings.DATA_DIR / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def start_job(upload, *, user, kind: str = "facility") -> ImportJob:
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in FORMATS:
+        raise BadFile(f"不支持的文件类型 {suffix}，可用 xlsx、csv、geojson、zip(Shapefile) / unsupported file type")
+    job = ImportJob.objects.create(kind=kind, file_name=upload.name[:200], path="", created_by=user)
+    path = upload_dir() / f"{job.pk}{suffix}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    ImportJob.objects.filter(pk=job.pk).update(path=str(path))
+    job.path = str(path)
+    return job
+
+
+def run_due() -> int:
+    """Worker job: takes the oldest pending import and runs it to the end, saving progress as it goes."""
+    updated = 0
+    job = ImportJob.objects.filter(status=ImportJob.Status.PENDING).order_by("pk").first()
+    if job is not None:
+        # The conditional update is the claim: two workers never run one file.
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PENDING).update(status=ImportJob.Status.RUNNING)
+    if not updated:
+        return 0
+    run_job(job)
+    return 1
+
+
+def run_job(job: ImportJob) -> ImportJob:
+    path = Path(job.path)
+    try:
+        total = sum(1 for _ in read_rows(path))
+        ImportJob.objects.filter(pk=job.pk).update(total=total, status=ImportJob.Status.RUNNING)
+        outcome = load(path, kind=job.kind,
+                       progress=lambda n: ImportJob.objects.filter(pk=job.pk).update(done=n))
+    except ServiceError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=outcome.problems,
+                                                   counts=outcome.counts, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
