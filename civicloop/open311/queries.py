@@ -159,7 +159,7 @@ def _filtered(query: RequestQuery):
     if query.start:
         cases = cases.filter(reported_at__gte=query.start)
     if query.end:
-        cases = cases.filter(reported_at__lte=query.end)
+        cases = cases.filter(reported_at__lt=query.end)  # exclusive (rules._end_of)
     if query.updated_after:
         cases = cases.filter(updated_at__gt=query.updated_after)
     if query.updated_before:

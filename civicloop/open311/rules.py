@@ -139,7 +139,7 @@ def request_query(params, *, now: datetime, tz: ZoneInfo) -> RequestQuery:
     if any(s not in STATUSES for s in statuses):
         raise bad("status: 只能是 open 或 closed / must be open, closed or both (comma-separated)")
     start = parse_datetime("start_date", param(params, "start_date"), tz)
-    end = parse_datetime("end_date", param(params, "end_date"), tz)
+    end = _end_of(param(params, "end_date"), parse_datetime("end_date", param(params, "end_date"), tz))
     updated_after = parse_datetime("updated_after", param(params, "updated_after"), tz)
     updated_before = parse_datetime("updated_before", param(params, "updated_before"), tz)
     start, end, default_window = _window(start, end, now, updated=bool(updated_after or updated_before))
@@ -151,13 +151,21 @@ def request_query(params, *, now: datetime, tz: ZoneInfo) -> RequestQuery:
         extensions=extensions, default_window=default_window)
 
 
+def _end_of(text: str, end: datetime | None) -> datetime | None:
+    """end_date names a whole day or second, all of it included: clients truncate "now" to the second
+    (boston311 does), and a request made in that second must still be found. Kept as an exclusive bound."""
+    if end is None or end.microsecond:
+        return end
+    return end + (timedelta(days=1) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else timedelta(seconds=1))
+
+
 def _window(start, end, now, *, updated: bool):
     """The requested_datetime range: at most 90 days; by default the most recent 90 days, unless the
     client asks by update time (polling for changes), which bounds the answer by itself."""
     if start and end:
         if end < start:
             raise bad("end_date 早于 start_date / end_date is before start_date")
-        if end - start > MAX_SPAN:
+        if end - start > MAX_SPAN + timedelta(days=1):  # end is exclusive (_end_of): a whole last day
             raise bad("start_date 与 end_date 相隔不能超过 90 天 / the range may not span more than 90 days")
         return start, end, False
     if start:
