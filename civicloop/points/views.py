@@ -95,7 +95,7 @@ def _qr_svg(text: str) -> str:
     import segno
 
     # The code itself, so a keeper's scanner (a keyboard to the page) types exactly what can be typed.
-    return segno.make(text, error="m").svg_inline(scale=6, dark="#111", light="#fff", title="取货码")
+    return segno.make(text, error="m").svg_inline(omitsize=True, dark="#111", light="#fff", title="取货码")
 
 
 @citizen_page
