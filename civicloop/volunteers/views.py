@@ -116,5 +116,5 @@ def staff_activity(request, activity_id: int):
 
     url = request.build_absolute_uri(reverse("volunteers:scan", args=[activity.pk, activity.code]))
     return render(request, "volunteers/staff_activity.html", {
-        "activity": activity, "qr": segno.make(url, error="m").svg_inline(scale=5), "url": url,
+        "activity": activity, "qr": segno.make(url, error="m").svg_inline(omitsize=True), "url": url,
         "signups": activity.signups.select_related("citizen").order_by("created_at")})
