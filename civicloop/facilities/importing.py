@@ -32,7 +32,7 @@ BATCH = 500
 ALIASES = {
     "id": ("标识码", "部件标识码", "部件编码", "id", "code", "bsm"),
     "name": ("名称", "部件名称", "name", "mc"),
-    "component": ("部件代码", "部件类型", "部件类型代码", "小类代码", "component", "category"),
+    "component": ("部件代码", "部件类型代码", "小类代码", "component", "category"),
     "lon": ("经度", "lon", "lng", "x"),
     "lat": ("纬度", "lat", "y"),
     "crs": ("坐标系", "crs"),

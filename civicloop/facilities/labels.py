@@ -100,15 +100,20 @@ def _draw_label(c, label: Label, x: float, y: float, w: float, h: float, font: s
     c.setStrokeGray(0.6)
     c.rect(x, y, w, h, stroke=1, fill=0)
     pad = 1.5 * mm
-    qr_size = min(h - 2 * pad, w * 0.45)
-    c.setFillGray(0)
-    draw_qr(c, label.url, x + pad, y + (h - qr_size) / 2, qr_size, fast=fast)
-    text_x, text_w = x + qr_size + 2 * pad, w - qr_size - 3 * pad
     size = max(5.0, min(9.0, h / 6))
-    lines = [(label.title, size + 1), ("扫码反映问题", size), (label.subtitle, size - 1), (label.code, size - 1)]
+    # The id is never cut short: it gets the label's whole width along the bottom, shrunk to fit.
+    id_size = min(size, (w - 2 * pad) / max(c.stringWidth(label.code, font, 1), 1))
+    c.setFillGray(0)
+    c.setFont(font, id_size)
+    c.drawString(x + pad, y + pad, label.code)
+    top_of_id = y + pad + id_size * 1.2
+    qr_size = min(y + h - pad - top_of_id, w * 0.45)
+    draw_qr(c, label.url, x + pad, top_of_id + (y + h - pad - top_of_id - qr_size) / 2, qr_size, fast=fast)
+    text_x, text_w = x + qr_size + 2 * pad, w - qr_size - 3 * pad
+    lines = [(label.title, size + 1), ("扫码反映问题", size), (label.subtitle, size - 1)]
     top = y + h - pad - size
     for text, font_size in lines:
-        if not text:
+        if not text or top < top_of_id:
             continue
         c.setFont(font, font_size)
         c.drawString(text_x, top, _fit(c, text, font, font_size, text_w))

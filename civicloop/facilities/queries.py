@@ -1,7 +1,7 @@
 """Reads of the registry: the map layer for a viewport, a keeper's facilities and their open cases."""
 from __future__ import annotations
 
-from django.db.models import Count, F, Max, Min
+from django.db.models import Avg, Count, F
 from django.db.models.functions import Floor
 
 from civicloop.cases.models import Case
@@ -41,10 +41,9 @@ def _clusters(inside, bbox) -> list[dict]:
     west, south, east, north = bbox
     dx, dy = (east - west) / CLUSTER_CELLS, (north - south) / CLUSTER_CELLS
     cells = (inside.annotate(cx=Floor((F("lon") - west) / dx), cy=Floor((F("lat") - south) / dy))
-             .values("cx", "cy").annotate(n=Count("id"), lon=Min("lon"),
-                                          lon2=Max("lon"), lat=Min("lat"), lat2=Max("lat")))
-    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [
-                round((c["lon"] + c["lon2"]) / 2, 6), round((c["lat"] + c["lat2"]) / 2, 6)]},
+             .values("cx", "cy").annotate(n=Count("id"), x=Avg("lon"), y=Avg("lat")))
+    # The marker sits at its members' centre, so a cell with one busy street is drawn on that street.
+    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(c["x"], 6), round(c["y"], 6)]},
              "properties": {"count": c["n"]}} for c in cells]
 
 
