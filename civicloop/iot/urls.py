@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicloop.iot import views
+from civicloop.iot.api import api
 
 app_name = "iot"
-urlpatterns: list = []
+urlpatterns = [
+    path("iot/api/v1/", api.urls),
+    path("console/iot/", views.devices, name="devices"),
+    path("console/iot/devices/<int:device_pk>/token", views.reissue, name="reissue"),
+    path("console/iot/rules", views.rule_list, name="rules"),
+    path("console/iot/rules/<int:rule_pk>", views.rule_list, name="rule"),
+    path("console/iot/events", views.events, name="events"),
+    path("console/iot/events/rerun", views.rerun, name="rerun"),
+]
