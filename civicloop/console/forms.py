@@ -105,6 +105,12 @@ class RequestVerificationForm(ActionForm):
         field_workers = [u for u in User.objects.filter(is_active=True, role__in=services.FIELD_ROLES).order_by("username")
                          if access.can_see(u, self.case)]
         self.fields["inspector"].choices = [("", _("Any inspector of the area"))] + [(u.pk, str(u)) for u in field_workers]
+        # The nearest field worker on duty (routing.dispatch), when there is one, is preselected.
+        from civicloop.routing.dispatch import suggest_for
+
+        nearest = suggest_for(self.case, limit=1)
+        if nearest and nearest[0].worker.id in {u.pk for u in field_workers}:
+            self.fields["inspector"].initial = nearest[0].worker.id
 
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
@@ -138,7 +144,7 @@ class DispatchForm(ActionForm):
         self.fields["department"].initial = suggested
         if suggested:
             name = dict(self.fields["department"].choices).get(suggested, suggested)
-            self.fields["department"].help_text = _("Suggested by the routing rule (category × street): %(name)s") % {
+            self.fields["department"].help_text = _("Suggested by the routing rules: %(name)s") % {
                 "name": name}
 
 

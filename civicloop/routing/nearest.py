@@ -48,28 +48,36 @@ class WorkerIndex:
         for i, w in enumerate(self.workers):
             buckets[w.area].append(i)
         self._buckets = {area: np.array(ix, dtype=np.intp) for area, ix in buckets.items()}
+        # Each bucket's coordinates and loads side by side, so a call reads them without gathering.
+        self._columns = {area: (self._x[ix], self._y[ix], self._load[ix]) for area, ix in self._buckets.items()}
 
     def __len__(self) -> int:
         return len(self.workers)
 
+    def _keys(self, grid: str) -> list[str]:
+        # Grid codes start with their community's and street's codes.
+        return [k for k in dict.fromkeys((CITY, grid[:9], grid[:12], grid)) if k in self._buckets]
+
     def in_scope(self, grid: str) -> np.ndarray:
-        """Indices of the workers whose scope covers the grid (grid codes start with their
-        community's and street's codes)."""
-        keys = (CITY, grid[:9], grid[:12], grid)
-        parts = [self._buckets[k] for k in dict.fromkeys(keys) if k in self._buckets]
+        """Indices of the workers whose scope covers the grid."""
+        parts = [self._buckets[k] for k in self._keys(grid)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
 
     def suggest(self, lon: float, lat: float, *, grid: str, workload_m: float, limit: int = 3,
                 exclude: frozenset[int] = frozenset()) -> list[Suggestion]:
-        ix = self.in_scope(grid)
-        if exclude and len(ix):
-            ix = ix[~np.isin([self.workers[i].id for i in ix], list(exclude))]
-        if len(ix) == 0:
-            return []
-        metres = np.hypot(self._x[ix] - lon * self._k, self._y[ix] - lat * M_PER_DEG_LAT)
-        scores = metres + workload_m * self._load[ix]
-        k = min(limit, len(ix))
-        best = np.argpartition(scores, k - 1)[:k] if k < len(ix) else np.arange(len(ix))
+        px, py = lon * self._k, lat * M_PER_DEG_LAT
+        found: list[tuple[float, int, float]] = []  # (score, worker index, metres)
+        for key in self._keys(grid):
+            xs, ys, load = self._columns[key]
+            metres = np.hypot(xs - px, ys - py)
+            scores = metres + workload_m * load if workload_m else metres
+            # A few more than asked, so that equal scores can still be ordered by id below.
+            k = min(len(scores), limit + len(exclude) + 2)
+            best = np.argpartition(scores, k - 1)[:k] if k < len(scores) else range(len(scores))
+            ix = self._buckets[key]
+            found += [(float(scores[j]), int(ix[j]), float(metres[j])) for j in best]
         # Ties (same score) go to the lower worker id, so the answer does not depend on load order.
-        best = sorted(best, key=lambda j: (scores[j], self.workers[ix[j]].id))
-        return [Suggestion(self.workers[ix[j]], float(metres[j]), float(scores[j])) for j in best]
+        found.sort(key=lambda row: (row[0], self.workers[row[1]].id))
+        out = [Suggestion(self.workers[i], metres, score) for score, i, metres in found
+               if self.workers[i].id not in exclude]
+        return out[:limit]

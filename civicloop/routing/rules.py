@@ -2,13 +2,16 @@
 
 A rule names a department for a category (or a category group, i.e. the major class) in an area
 (a street, a community or a unit grid; empty = the whole city), optionally only for urgent cases
-(priority at least N) or supervised (督办) ones. The most specific matching rule wins:
+(priority at least N) or supervised (督办) ones. The administrators' rules come first, the most
+specific matching one winning:
 
 1. overrides first: a rule with a priority or a supervision condition beats one without;
 2. then the category: an exact category beats a category group, which beats "any category";
 3. then the area: a grid beats a community, which beats a street, which beats the whole city;
-4. equal rules: an administrator's rule before the taxonomy's street route before the
-   category's default department, then the lower id (the older rule).
+4. equal rules: the lower id (the older rule).
+
+When none matches, the taxonomy's category × street route, then the category's default
+department (the configuration that existed before these rules) decide.
 
 Category first, area second: the category says which kind of unit can do the work (water,
 sanitation, traffic), the area picks which of them. No ORM here; queries.py feeds it rows.
@@ -48,7 +51,7 @@ class Rule:
 
     def order(self) -> tuple:
         over, cat, area = self.specificity()
-        return -over, -cat, -area, SOURCE_RANK.get(self.source, 9), str(self.key).zfill(12)
+        return SOURCE_RANK.get(self.source, 9), -over, -cat, -area, str(self.key).zfill(12)
 
 
 @dataclass(frozen=True)

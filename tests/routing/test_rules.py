@@ -53,10 +53,18 @@ def test_no_matching_rule_gives_no_department():
     assert rules.decide([Rule(1, "a", category="06011")], Facts("06010", GRID)).department is None
 
 
-def test_equal_rules_prefer_the_administrators_then_the_older():
-    found = [Rule("06010*", "default", category="06010", source=rules.CATEGORY_DEFAULT),
-             Rule(7, "newer", category="06010"), Rule(3, "older", category="06010")]
+def test_equal_rules_prefer_the_older():
+    found = [Rule(7, "newer", category="06010"), Rule(3, "older", category="06010")]
     assert rules.decide(found, Facts("06010", GRID)).department == "older"
+
+
+def test_the_taxonomys_routes_and_defaults_apply_only_when_no_rule_matches():
+    found = [Rule("06010*", "default", category="06010", source=rules.CATEGORY_DEFAULT),
+             Rule("06010@street", "street route", category="06010", area=GRID[:9], source=rules.STREET_ROUTE),
+             Rule(1, "group rule", group="06", area=GRID[:9])]
+    assert rules.decide(found, Facts("06010", GRID)).department == "group rule"
+    assert rules.decide(found[:2], Facts("06010", GRID)).department == "street route"
+    assert rules.decide(found[:2], Facts("06010", "532503102001001")).department == "default"
 
 
 def test_impossible_rules_are_refused():
