@@ -341,8 +341,29 @@ DISPATCH_INDEX_TTL_S = env.number("CIVICLOOP_DISPATCH_INDEX_TTL_S", 30.0, low=0)
 DISPATCH_SHIFT_MAX_HOURS = env.integer("CIVICLOOP_DISPATCH_SHIFT_MAX_HOURS", 12, minimum=1)
 
 # --- classifier: classifier (issue 8)
+# Trained models (versioned joblib files; the database row says which one is active).
+CLASSIFIER_DIR = Path(env.text("CIVICLOOP_CLASSIFIER_DIR", str(DATA_DIR / "classifier")))
+# The worker retrains when the active model is this old AND this many cases were filed since.
+CLASSIFIER_RETRAIN_HOURS = env.number("CIVICLOOP_CLASSIFIER_RETRAIN_HOURS", 24, low=0.0)
+CLASSIFIER_RETRAIN_LABELS = env.integer("CIVICLOOP_CLASSIFIER_RETRAIN_LABELS", 200, minimum=1)
+# Fewer filed cases than this: keep the cold start (names, keywords, tie-break rules).
+CLASSIFIER_MIN_CASES = env.integer("CIVICLOOP_CLASSIFIER_MIN_CASES", 100, minimum=10)
+# The newest this many filed cases are the training set (bounds the nightly job's time and memory).
+CLASSIFIER_MAX_CASES = env.integer("CIVICLOOP_CLASSIFIER_MAX_CASES", 300_000, minimum=100)
 
 # --- duplicates: duplicates (issue 8)
+# Candidates: open cases within DUPLICATE_RADIUS_M (above) reported at most this many days before.
+DUPLICATE_WINDOW_DAYS = env.number("CIVICLOOP_DUPLICATE_WINDOW_DAYS", 30, low=0.1)
+# Weights of the score's parts; a part that cannot be judged (no photo on one side) drops out.
+DUPLICATE_WEIGHTS = {
+    part: env.number(f"CIVICLOOP_DUPLICATE_WEIGHT_{part.upper()}", default, low=0.0, high=10.0)
+    for part, default in (("distance", 0.30), ("category", 0.20), ("time", 0.10), ("text", 0.25), ("photo", 0.15))
+}
+# Shown to the operator from this score (0–1); the panel lists at most DUPLICATE_SHOW candidates.
+DUPLICATE_MIN_SCORE = env.number("CIVICLOOP_DUPLICATE_MIN_SCORE", 0.0, low=0.0, high=1.0)
+DUPLICATE_SHOW = env.integer("CIVICLOOP_DUPLICATE_SHOW", 8, minimum=1)
+# The worker merges a new report by itself only at or above this score; above 1 = never (people decide).
+DUPLICATE_AUTO_MERGE_SCORE = env.number("CIVICLOOP_DUPLICATE_AUTO_MERGE_SCORE", 0.92, low=0.0, high=2.0)
 
 # --- open311: Open311 GeoReport v2 (issue 9)
 # The jurisdiction_id this endpoint answers to (empty: any or none; the spec suggests the city's

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class ClassifierConfig(AppConfig):
     name = "civicloop.classifier"
     verbose_name = "智能分类 Classifier"
+    worker_jobs = [("classifier", "civicloop.classifier.services.retrain_if_due")]

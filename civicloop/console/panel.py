@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from django.conf import settings
 from django.utils.translation import get_language
 
-from civicloop.cases import access, engine, privacy, queries, rules
+from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Action, State
+from civicloop.classifier.queries import suggest as suggest_categories
 from civicloop.console import tiles
 from civicloop.console.forms import FORMS, ActionForm
+from civicloop.duplicates.queries import candidates as duplicate_candidates
 from civicloop.lib.i18n import pick
-from civicloop.taxonomy.queries import suggest_categories
 
 # One key per action, shown on its button; approve/deny share keys because only one request
 # can be pending at a time.
@@ -100,22 +100,22 @@ def _photos(attachments: list) -> dict:
     return {"before": groups["before"], "after": groups["after"], "evidence": groups["evidence"]}
 
 
-def possible_duplicates(case, user, *, limit: int = 8) -> list[dict]:
-    """Open cases within the configured radius that this person may see, nearest first."""
-    near = queries.open_cases_near(Case.objects.visible_to(user).exclude(pk=case.pk), case.lon, case.lat,
-                                   radius_m=settings.DUPLICATE_RADIUS_M)
-    found = [{"case": other, "metres": metres,
-              "same_category": bool(case.category_id) and other.category_id == case.category_id}
-             for other, metres in near]
-    found.sort(key=lambda row: not row["same_category"])  # stable: nearest first within each group
-    return found[:limit]
+def possible_duplicates(case, user, *, limit: int | None = None) -> list[dict]:
+    """Open cases this person may see, scored by the duplicate finder (distance, category, time,
+    text, photo), best first; the parts are shown so the operator sees why."""
+    can_merge = not access.is_read_only(user) and Action.MERGE in rules.allowed_actions(
+        case.state, case.pending, engine.actor_of(user, case))
+    return [{"case": c.case, "metres": c.metres, "same_category": c.same_category, "can_merge": can_merge,
+             "score": round(c.score.total * 100), "parts": c.score.as_percent()}
+            for c in duplicate_candidates(case, user, limit=limit)]
 
 
 def _category_suggestions(case) -> list[dict]:
+    """The classifier's top three with its confidence, for the 立案 form."""
     if case.state not in (State.REPORTED, State.VERIFYING):
         return []
-    return [{"code": info.code, "name": info.name, "share": round(share * 100)}
-            for info, share in suggest_categories(case.description)]
+    return [{"code": s["code"], "name": s["name"], "share": round(s["confidence"] * 100)}
+            for s in suggest_categories(case.description)]
 
 
 def _minimap(case, nearby) -> dict:

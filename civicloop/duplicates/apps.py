@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class DuplicatesConfig(AppConfig):
     name = "civicloop.duplicates"
     verbose_name = "重复案件 Duplicates"
+    worker_jobs = [("duplicates", "civicloop.duplicates.services.screen_new_reports")]
+
+    def ready(self) -> None:
+        from civicloop.cases.models import Case
+        from civicloop.cases.signals import case_changed
+        from civicloop.duplicates.services import on_case_changed
+
+        case_changed.connect(on_case_changed, sender=Case, dispatch_uid="duplicates.open_case_index")

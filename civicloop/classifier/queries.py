@@ -1,0 +1,56 @@
+"""What the console asks: the top categories for a text, with confidences."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from civicloop.classifier.models import ClassifierModel
+from civicloop.classifier.textmodel import TextModel
+from civicloop.core.revisions import RevisionCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Loaded:
+    row: ClassifierModel | None
+    model: TextModel | None
+
+
+def _load() -> Loaded:
+    from civicloop.classifier import services
+
+    row = ClassifierModel.objects.filter(active=True).first()
+    try:
+        if row is None:  # first use in a new city: learn from the taxonomy (about a second)
+            row = services.train_cold_start()
+        return Loaded(row, services.load(row))
+    except (OSError, ValueError, EOFError) as exc:  # a missing or broken file: no suggestions, say why
+        log.warning("classifier model unusable: %s", exc)
+        return Loaded(row, None)
+
+
+_cache: RevisionCache[Loaded] = RevisionCache("classifier", _load)
+
+
+def active() -> Loaded:
+    return _cache.get()
+
+
+def suggest(text: str, *, limit: int = 3) -> list[dict]:
+    """[{code, name, confidence (0–1)}], best first; only active categories of the city."""
+    from civicloop.taxonomy.queries import config
+
+    text = (text or "").strip()
+    loaded = active()
+    if not text or loaded.model is None:
+        return []
+    categories = config().categories
+    out = []
+    for code, probability in loaded.model.top(text, k=limit + 5):
+        info = categories.get(code)
+        if info is not None and info.active:
+            out.append({"code": code, "name": info.name, "confidence": probability})
+        if len(out) == limit:
+            break
+    return out
