@@ -42,6 +42,9 @@ class ReportIn(Schema):
     category: str = ""
     address: str = ""
     client_key: str = ""
+    device: str = ""  # the app's own id for this phone, and where the phone itself was (points' fraud signals)
+    phone_lon: str = ""
+    phone_lat: str = ""
     facility: str = ""  # the QR token of a scanned facility or shop (civicloop.facilities.scan)
     shop: str = ""
 
@@ -71,6 +74,7 @@ def create_report(request: HttpRequest, payload: Form[ReportIn], photos: File[li
         if earlier is not None:
             return Status(200, _out(earlier, created=False))
     refs = scan.refs_for(facility=payload.facility, shop=payload.shop)
+    refs = {**(refs or {}), **_phone_refs(payload)}
     prepared = attachments.prepare(photos or [])  # decoded before the write lock is taken
     try:
         with transaction.atomic():
@@ -87,6 +91,19 @@ def create_report(request: HttpRequest, payload: Form[ReportIn], photos: File[li
             raise
         return Status(200, _out(earlier, created=False))
     return Status(201, _out(link, created=True))
+
+
+def _phone_refs(payload: ReportIn) -> dict:
+    """The device id and the phone's own GPS fix, kept with the report for the points app's fraud
+    signals (a burst from one device, a report far from where the phone was)."""
+    refs = {"client_device": payload.device.strip()[:64]} if payload.device.strip() else {}
+    try:
+        lon, lat = float(payload.phone_lon), float(payload.phone_lat)
+    except ValueError:
+        return refs
+    if -180 <= lon <= 180 and -90 <= lat <= 90:
+        refs.update(phone_lon=f"{lon:.6f}", phone_lat=f"{lat:.6f}")
+    return refs
 
 
 def _check_anonymous(citizen, category: str | None) -> None:

@@ -173,3 +173,21 @@ def _grant(user, codename: str) -> None:
     user.user_permissions.add(Permission.objects.get(codename=codename))
     for cache in ("_perm_cache", "_user_perm_cache"):
         user.__dict__.pop(cache, None)
+
+
+def test_the_citizen_api_passes_the_phone_position_and_device_on():
+    from django.test import Client
+
+    from civicloop.citizens.services import SESSION_KEY
+
+    mia = f.citizen()
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = mia.pk
+    session.save()
+    answer = client.post("/api/citizen/reports", {"lon": "103.385", "lat": "23.367", "description": "井盖缺失",
+                                                  "category": "06010", "device": "phone-1", "phone_lon": "103.3851",
+                                                  "phone_lat": "23.3671"})
+    assert answer.status_code == 201, answer.content
+    origin = ReportOrigin.objects.get(case__reference=answer.json()["reference"])
+    assert origin.device == "phone-1" and round(origin.phone_lon, 4) == 103.3851

@@ -16,7 +16,7 @@ from civicloop.cases.models import Case
 from civicloop.notify.sms.console import last_text
 from civicloop.org.models import User
 from civicloop.points import services
-from civicloop.points.models import Item, Order
+from civicloop.points.models import Item, Order, ReportOrigin
 from tests.browser import PASSWORD
 from tests.conftest import WENLAN
 
@@ -68,6 +68,8 @@ def test_report_earn_redeem_and_pickup_on_a_phone(site, browser, staff, photo, s
         people = {u.username: u for u in User.objects.filter(username__in=[
             "operator", "dispatcher", "handler_hwz", "inspector_001", "leader"])}
         case = Case.objects.get(reference=reference)
+        origin = ReportOrigin.objects.get(case=case)  # the phone's own fix and device id came along
+        assert origin.device and abs(origin.phone_lat - WENLAN[1]) < 1e-4
         cases.file_case(case, people["operator"], category="06010")
         cases.dispatch_case(case, people["dispatcher"], department="hwz")
         cases.sign_case(case, people["handler_hwz"])

@@ -7,6 +7,21 @@
   const $ = (id) => document.getElementById(id);
   const tiles = JSON.parse(form.dataset.tiles);
   let photos = [];
+  // --- for the points app's fraud signals: the phone's own position (not the pin) and a device id
+  const phone = { lon: "", lat: "" };
+  const notePhone = (pos) => { phone.lon = String(pos.coords.longitude); phone.lat = String(pos.coords.latitude); };
+  const device = (() => {
+    try {
+      let id = localStorage.getItem("civic-device");
+      if (!id) { id = window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2); localStorage.setItem("civic-device", id); }
+      return id;
+    } catch (e) { return ""; }
+  })();
+  if (navigator.permissions && navigator.geolocation) {
+    navigator.permissions.query({ name: "geolocation" }).then((p) => {
+      if (p.state === "granted") navigator.geolocation.getCurrentPosition(notePhone, () => {}, { timeout: 10000 });
+    }).catch(() => {});
+  }
 
   // --- map pin (in the tiles' coordinate system; sent with it)
   const map = L.map("pin-map", { attributionControl: !!tiles.url }).setView([tiles.center[1], tiles.center[0]], 13);
@@ -41,6 +56,7 @@
       // The browser gives WGS-84; for GCJ-02 tiles the server converts, so send what we have.
       form.dataset.crs = "wgs84";
       place(pos.coords.latitude, pos.coords.longitude, 17);
+      notePhone(pos);
     }, () => showError("location", "无法获取位置，请在地图上点选"), { enableHighAccuracy: true, timeout: 10000 });
   });
 
@@ -113,6 +129,7 @@
     $("submit").disabled = true;
     const fields = { lon: $("lon").value, lat: $("lat").value, crs: form.dataset.crs, description: $("description").value,
                      category: $("category").value, address: $("address").value };
+    Object.assign(fields, { device, phone_lon: phone.lon, phone_lat: phone.lat });
     if (scanned.token) fields[scanned.kind] = scanned.token;
     const item = await window.civicOutbox.enqueue(form.dataset.url, fields, photos);
     const result = await window.civicOutbox.sendOne(item);
