@@ -2,8 +2,14 @@
 hours per person and team. Volunteers are citizens of the citizen app; hours earn points."""
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(9)
 
 
 class Team(models.Model):
@@ -47,7 +53,7 @@ class Activity(models.Model):
     ends_at = models.DateTimeField("结束 ends")
     capacity = models.PositiveIntegerField("名额 places", default=30)
     # The secret in the activity's QR code (printed at the site): a check-in needs it and the place.
-    code = models.CharField(max_length=16, unique=True, editable=False)
+    code = models.CharField(max_length=16, unique=True, editable=False, default=new_code)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
