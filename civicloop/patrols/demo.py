@@ -1,5 +1,5 @@
 """Demo patrols for 蒙自: five grid workers in 文澜街道's first grids, each grid requiring a daily
-patrol; yesterday's tracks (one grid walked only halfway, so it is flagged as missed) and this
+patrol; yesterday's tracks (one grid walked only a fifth of the way, so it is flagged as missed) and this
 morning's, with positions and duty check-ins so the desk sees a nearest worker to send."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def seed(stdout, *, now: datetime | None = None) -> None:
     today = timezone.localtime(now).date()
     yesterday = services.day_to_close(datetime.combine(today, time(0, 1), tzinfo=now.tzinfo)) or today - timedelta(days=1)
     for i, (worker, grid) in enumerate(zip(workers, grids)):
-        _walk(worker, grid, day=yesterday, start=time(9, 0), share=0.45 if i == 2 else 1.0)
+        _walk(worker, grid, day=yesterday, start=time(9, 0), share=0.2 if i == 2 else 1.0)
         if timezone.localtime(now).time() > time(8, 40):
             _walk(worker, grid, day=today, start=time(8, 30), share=0.5, until=now)
     for worker in workers:

@@ -91,7 +91,7 @@ def rules_page(request):
         with transaction.atomic():
             rule = form.save()
         return redirect(f"{request.path}?saved={rule.pk}")
-    sample = SampleForm(request.GET if "test" in request.GET else None)
+    sample = SampleForm(request.GET if "test" in request.GET else None, auto_id="sample-%s")
     result = _test(sample) if sample.is_bound else None
     return render(request, "routing/rules.html", {
         "form": form, "sample": sample, "result": result, "rows": _rows(),
