@@ -255,12 +255,6 @@ def _extend(rows: list[tuple], out: list[dict], photos: dict) -> None:
                                        "photos": photos.get(row[0], [])}
 
 
-def open311_attributes(case_ids: list[int]) -> dict[int, dict]:
-    from civicloop.open311.models import Open311Request
-
-    return dict(Open311Request.objects.filter(case_id__in=case_ids).values_list("case_id", "attributes"))
-
-
 # ---------------------------------------------------------------------------- the page cache
 
 
