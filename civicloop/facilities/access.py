@@ -27,3 +27,14 @@ def area_filter(user) -> Q:
     if user.scope == Scope.GRID:
         return Q(grid_id=user.scope_grid_id)
     return Q()  # city and departments (who maintain facilities across the city)
+
+
+def area_key(user) -> tuple[str, str] | None:
+    """The same area as area_filter, for the in-memory map index: None = the whole city."""
+    if user.scope == Scope.STREET:
+        return ("street", user.scope_division_id)
+    if user.scope == Scope.COMMUNITY:
+        return ("community", user.scope_division_id)
+    if user.scope == Scope.GRID:
+        return ("grid", user.scope_grid_id)
+    return None

@@ -16,7 +16,13 @@ class FacilitiesConfig(AppConfig):
         from civicloop.facilities import services
         from civicloop.notify import sms
 
+        from django.db.models.signals import post_delete, post_save
+
+        from civicloop.facilities.models import Facility
+
         case_changed.connect(services.on_case_changed, dispatch_uid="facilities.on_case_changed")
+        post_save.connect(services.on_facility_saved, sender=Facility, dispatch_uid="facilities.saved")
+        post_delete.connect(services.on_facility_deleted, sender=Facility, dispatch_uid="facilities.deleted")
         # The keeper's notice, to be registered with the SMS provider like the others (CIVICLOOP_SMS_TEMPLATES).
         sms.TEMPLATES.setdefault(services.SMS_TEMPLATE, sms.Template(
             services.SMS_TEMPLATE, "您管护的{facility}（{code}）有群众反映问题（{reference}），请及时查看处理。",

@@ -1,12 +1,10 @@
 """Reads of the registry: the map layer for a viewport, a keeper's facilities and their open cases."""
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F
-from django.db.models.functions import Floor
-
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind
 from civicloop.core.errors import InvalidInput
+from civicloop.facilities.index import facility_index
 from civicloop.facilities.models import Facility, FacilityCase, Keeper
 
 POINT_LIMIT = 2000  # more than this in a viewport and the layer answers with clusters
@@ -23,28 +21,22 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def layer(queryset, bbox: tuple[float, float, float, float], *, limit: int = POINT_LIMIT) -> dict:
+def layer(bbox: tuple[float, float, float, float], *, area: tuple[str, str] | None = None, limit: int = POINT_LIMIT) -> dict:
     """GeoJSON of the facilities in a viewport: points when there are few, counted cells when there are many
-    (a city-wide view of 100,000 bins is a heat of counts, not 100,000 markers)."""
-    west, south, east, north = bbox
-    inside = queryset.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
-    rows = list(inside.values_list("id", "lon", "lat", "name", "component_id", "state")[:limit + 1])
-    if len(rows) <= limit:
-        features = [{"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                     "properties": {"name": name, "component": component, "state": state}}
-                    for fid, lon, lat, name, component, state in rows]
-        return {"type": "FeatureCollection", "clustered": False, "features": features}
-    return {"type": "FeatureCollection", "clustered": True, "features": _clusters(inside, bbox)}
-
-
-def _clusters(inside, bbox) -> list[dict]:
-    west, south, east, north = bbox
-    dx, dy = (east - west) / CLUSTER_CELLS, (north - south) / CLUSTER_CELLS
-    cells = (inside.annotate(cx=Floor((F("lon") - west) / dx), cy=Floor((F("lat") - south) / dy))
-             .values("cx", "cy").annotate(n=Count("id"), x=Avg("lon"), y=Avg("lat")))
-    # The marker sits at its members' centre, so a cell with one busy street is drawn on that street.
-    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(c["x"], 6), round(c["y"], 6)]},
-             "properties": {"count": c["n"]}} for c in cells]
+    (a city-wide view of 100,000 bins is a map of counts, not 100,000 markers). `area` limits it to one
+    street, community or grid (access.area_key)."""
+    index = facility_index()
+    inside = index.mask(bbox, area)
+    ids = index.ids[inside]
+    if len(ids) > limit:
+        features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+                     "properties": {"count": n}} for x, y, n in index.clusters(inside, bbox, CLUSTER_CELLS)]
+        return {"type": "FeatureCollection", "clustered": True, "features": features}
+    rows = Facility.objects.filter(pk__in=list(ids)).order_by().values_list("id", "lon", "lat", "name", "component_id", "state")
+    features = [{"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"name": name, "component": component, "state": state}}
+                for fid, lon, lat, name, component, state in rows]
+    return {"type": "FeatureCollection", "clustered": False, "features": features}
 
 
 def keeper_of(phone: str) -> Keeper | None:

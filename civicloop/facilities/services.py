@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from civicloop.cases.rules import KIND_OF, Kind
 from civicloop.core.errors import InvalidInput
-from civicloop.facilities import rules
+from civicloop.core import revisions
+from civicloop.facilities import index, rules
 from civicloop.facilities.models import Facility, FacilityCase, Keeper, State
 from civicloop.geo.index import locate
 from civicloop.notify import services as notify
@@ -81,6 +82,19 @@ def set_state(facility: Facility, state: str) -> None:
         return
     Facility.objects.filter(pk=facility.pk).update(state=state, changed_date=timezone.localdate(), updated_at=timezone.now())
     facility.state = state
+
+
+POSITION_FIELDS = frozenset({"lon", "lat", "street_id", "community_id", "grid_id"})
+
+
+def on_facility_saved(sender, *, instance, created, update_fields=None, **kwargs) -> None:
+    """The map's in-memory index (facilities.index) is rebuilt when a facility is added or moved."""
+    if created or update_fields is None or POSITION_FIELDS & set(update_fields):
+        revisions.bump(index.REVISION)
+
+
+def on_facility_deleted(sender, **kwargs) -> None:
+    revisions.bump(index.REVISION)
 
 
 # ---------------------------------------------------------------------------- cases about facilities

@@ -144,7 +144,7 @@ def map_layer(request):
         west, south = coords.gcj02_to_wgs84(bbox[0], bbox[1])
         east, north = coords.gcj02_to_wgs84(bbox[2], bbox[3])
         bbox = (west, south, east, north)
-    body = queries.layer(visible(request.user), bbox)
+    body = queries.layer(bbox, area=access.area_key(request.user))
     if gcj:
         for feature in body["features"]:
             feature["geometry"]["coordinates"] = list(tiles.to_display(*feature["geometry"]["coordinates"]))

@@ -12,6 +12,15 @@ from tests.conftest import WENLAN
 KEEPER_PHONE = "13708730001"
 
 
+@pytest.fixture(autouse=True)
+def fresh_facility_index():
+    """A rolled-back test leaves this process's map index built from rows that are gone."""
+    yield
+    from civicloop.facilities import index
+
+    index._cache.invalidate()
+
+
 @pytest.fixture
 def bin_with_keeper(db):
     keeper = services.keeper_for("张桶长", KEEPER_PHONE)

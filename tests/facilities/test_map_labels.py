@@ -6,7 +6,8 @@ import io
 import segno
 from pypdf import PdfReader
 
-from civicloop.facilities import queries
+from civicloop.core import revisions
+from civicloop.facilities import index, queries
 from civicloop.facilities.labels import Label, Sheet, qr_runs, write_sheet
 from civicloop.facilities.models import Facility
 from civicloop.geo.index import locate
@@ -15,6 +16,7 @@ from tests.conftest import CAOBA, WENLAN
 
 def make(n: int, *, near=WENLAN, component="03005", start=1):
     street = locate(*near).street_code
+    revisions.bump(index.REVISION)  # bulk_create sends no signals
     Facility.objects.bulk_create([
         Facility(id=f"532503{component}{start + i:06d}", component_id=component, name=f"垃圾箱{i}",
                  lon=near[0] + (i % 50) * 0.0001, lat=near[1] + (i // 50) * 0.0001,
@@ -25,15 +27,28 @@ def test_a_viewport_with_few_facilities_gets_points_and_none_outside(db):
     make(30)
     make(5, near=CAOBA, start=500)
     bbox = (WENLAN[0] - 0.01, WENLAN[1] - 0.01, WENLAN[0] + 0.01, WENLAN[1] + 0.01)
-    layer = queries.layer(Facility.objects.all(), bbox)
+    layer = queries.layer(bbox)
     assert layer["clustered"] is False and len(layer["features"]) == 30
     assert all(f["properties"]["state"] == "intact" for f in layer["features"])
+    Facility.objects.filter(pk="53250303005000001").update(state="damaged")  # states are read fresh
+    assert "damaged" in {f["properties"]["state"] for f in queries.layer(bbox)["features"]}
+
+
+def test_a_new_facility_shows_on_the_map_at_once(db):
+    from civicloop.facilities import services
+
+    bbox = (WENLAN[0] - 0.01, WENLAN[1] - 0.01, WENLAN[0] + 0.01, WENLAN[1] + 0.01)
+    assert queries.layer(bbox)["features"] == []
+    made = services.register_facility(component="03005", name="新垃圾箱", lon=WENLAN[0], lat=WENLAN[1])
+    assert [f["id"] for f in queries.layer(bbox)["features"]] == [made.id]
+    made.delete()
+    assert queries.layer(bbox)["features"] == []
 
 
 def test_a_crowded_viewport_gets_counted_cells_that_add_up(db):
     make(300)
     bbox = (WENLAN[0] - 0.01, WENLAN[1] - 0.01, WENLAN[0] + 0.01, WENLAN[1] + 0.01)
-    layer = queries.layer(Facility.objects.all(), bbox, limit=100)
+    layer = queries.layer(bbox, limit=100)
     assert layer["clustered"] is True
     assert sum(f["properties"]["count"] for f in layer["features"]) == 300
     assert 1 < len(layer["features"]) < 300
