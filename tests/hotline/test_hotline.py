@@ -285,3 +285,13 @@ def test_hotline_pages_refuse_out_of_scope_staff_and_anonymous_callers(system, s
     assert signed_in("operator").get("/console/hotline/systems").status_code == 403
     assert signed_in("handler_hwz").get("/console/hotline/import").status_code == 403
     assert Client().get("/console/hotline/").status_code == 302
+
+
+def test_the_demo_seeds_a_hotline_system_and_todays_orders_once(db):
+    from civicloop.hotline import demo
+
+    out = io.StringIO()
+    demo.seed(out)
+    demo.seed(out)
+    assert out.getvalue().count("API key (shown once)") == 1
+    assert HotlineOrder.objects.count() == 3 and Case.objects.filter(channel="hotline").count() == 3

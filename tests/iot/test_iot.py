@@ -206,3 +206,17 @@ def test_iot_pages_refuse_out_of_scope_staff_and_anonymous_callers(camera, signe
     assert signed_in("operator").post("/console/iot/events/rerun").status_code == 403
     assert signed_in("handler_hwz").get("/console/iot/rules").status_code == 403
     assert Client().get("/console/iot/events").status_code == 302
+
+
+def test_the_demo_seeds_devices_rules_and_one_storm_case_once(db):
+    import io
+
+    from civicloop.iot import demo
+
+    out = io.StringIO()
+    demo.seed(out)
+    demo.seed(out)
+    assert Device.objects.count() == 3 and Rule.objects.count() == 3
+    assert out.getvalue().count("token (shown once)") == 3
+    assert Case.objects.filter(channel="camera").count() == 1 and Alarm.objects.get().events == 5
+    assert Event.objects.get(event_id="demo-odour-1").outcome == "below_threshold"
