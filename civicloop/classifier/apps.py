@@ -5,3 +5,4 @@ class ClassifierConfig(AppConfig):
     name = "civicloop.classifier"
     verbose_name = "智能分类 Classifier"
     worker_jobs = [("classifier", "civicloop.classifier.services.retrain_if_due")]
+    demo_seed = "civicloop.classifier.demo.seed"

@@ -5,6 +5,7 @@ class DuplicatesConfig(AppConfig):
     name = "civicloop.duplicates"
     verbose_name = "重复案件 Duplicates"
     worker_jobs = [("duplicates", "civicloop.duplicates.services.screen_new_reports")]
+    demo_seed = "civicloop.duplicates.demo.seed"
 
     def ready(self) -> None:
         from civicloop.cases.models import Case

@@ -123,3 +123,12 @@ def test_the_operator_sees_the_top_three_with_confidences_before_filing(signed_i
     section = html.split('data-testid="category-suggestions"')[1].split("</p>")[0]
     assert section.count('data-fill="#file-category"') == 3
     assert 'data-value="07001"' in section and "非法小广告" in section and "%" in section
+
+
+def test_the_demo_seed_leaves_a_model_in_use_and_runs_once(db):
+    from civicloop.classifier.demo import seed
+
+    out = io.StringIO()
+    seed(out)
+    seed(out)
+    assert ClassifierModel.objects.filter(active=True).count() == 1 and out.getvalue().count("分类模型") == 1

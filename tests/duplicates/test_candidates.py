@@ -121,3 +121,24 @@ def test_a_report_waits_for_its_photos_before_it_is_screened(db):
                               status=Attachment.Status.PENDING)
     assert screen_new_reports() == 1  # only the first
     assert Case.objects.get(pk=again.pk).state == State.REPORTED
+
+
+def test_the_demo_seed_indexes_the_history_and_adds_one_duplicate_once(db):
+    import io
+
+    from civicloop.duplicates.demo import seed
+
+    original = report()
+    OpenCase.objects.all().delete()  # as after the bulk-inserted history
+    out = io.StringIO()
+    seed(out)
+    seed(out)
+    again = Case.objects.get(client_key="demo-duplicate-1")
+    assert OpenCase.objects.count() == 2
+    assert queries.candidates(again, _city_operator())[0].case.pk == original.pk
+
+
+def _city_operator():
+    from civicloop.org.models import User
+
+    return User.objects.get(username="operator")
