@@ -2,7 +2,6 @@
 desk and leaders (per grid per day, missed patrols), and one patrol's track."""
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 from django.conf import settings

@@ -163,3 +163,14 @@ def test_the_panel_says_when_nobody_is_available(signed_in, persona):
                                 description="垃圾")
     html = signed_in("operator", language="en").get(f"/console/cases/{case.reference}/").content.decode()
     assert "No field worker on duty" in html
+
+
+def test_the_admin_site_lists_and_adds_rules_and_patrol_requirements(signed_in):
+    client = signed_in("admin")
+    for path in ("/admin/routing/routingrule/", "/admin/routing/routingrule/add/", "/admin/patrols/patrol/",
+                 "/admin/patrols/patrolrequirement/add/", "/admin/patrols/gridcoverage/", "/admin/patrols/missedpatrol/"):
+        assert client.get(path).status_code == 200, path
+    added = client.post("/admin/routing/routingrule/add/", {"category_group": "07", "area": "", "department": "cgj",
+                                                            "active": "on", "note": "小广告"})
+    assert added.status_code == 302
+    assert RoutingRule.objects.get(note="小广告").category_group == "07"
