@@ -128,7 +128,7 @@ def submit(key: ApiKey, sub: Submission, *, media=(), now=None) -> tuple[Case, O
         with transaction.atomic():
             case = cases.report_case(
                 actor=None, channel=CHANNEL, lon=sub.lon, lat=sub.lat, crs="wgs84", description=sub.description,
-                category=sub.service_code, address=sub.address, reporter_name=sub.reporter_name,
+                category=None if sub.service_code == queries.OTHER else sub.service_code, address=sub.address, reporter_name=sub.reporter_name,
                 reporter_phone=sub.reporter_phone, client_key=sub.client_key, refs={"open311_key": key.pk}, now=now)
             row = Open311Request(case=case, key_id=key.pk, token=secrets.token_urlsafe(16), attributes=sub.attributes,
                                  device_id=sub.device_id[:64], media_url=sub.media_url[:500], created_at=now)

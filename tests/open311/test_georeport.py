@@ -132,6 +132,14 @@ def test_post_makes_a_case_through_the_intake_door(client, db, key, schemas):
     assert "李" not in text and "example.com" not in text
 
 
+def test_other_leaves_the_category_to_the_centre(client, db, key, schemas):
+    reference = post_request(client, key, service_code="other").json()[0]["service_request_id"]
+    assert Case.objects.get(reference=reference).category_id is None
+    shown = client.get(f"{BASE}/requests/{reference}.json").json()
+    schemas("requests.json", shown)
+    assert shown[0]["service_code"] == "other"
+
+
 def test_post_answers_in_xml_too(client, db, key):
     response = client.post(f"{BASE}/requests.xml", {"api_key": key, "service_code": "06010", "lat": WENLAN[1],
                                                      "long": WENLAN[0], "description": "xml 客户端"})
@@ -415,3 +423,15 @@ def test_the_admin_issues_a_key_shown_once(client, db, django_user_model):
     text = response.content.decode()
     raw = text.split("the new key, shown only now: ")[1].split("<")[0].strip()
     assert services.authenticate(raw).name == "CRM"
+
+
+def test_the_demo_seed_sends_a_few_requests_once(db, client):
+    from civicloop.open311 import demo
+
+    out = io.StringIO()
+    demo.seed(out)
+    demo.seed(out)
+    assert out.getvalue().count("demo key") == 1
+    assert Open311Request.objects.count() == len(demo.REPORTS)
+    listed = client.get(f"{BASE}/requests.json").json()
+    assert {r["service_code"] for r in listed} == {"06010", "01001", "other"}
