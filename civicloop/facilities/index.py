@@ -50,9 +50,10 @@ class FacilityIndex:
         return [(float(sum_lon[k] / counts[k]), float(sum_lat[k] / counts[k]), int(counts[k])) for k in used]
 
 
-def _categorical(values: list[str]) -> tuple[np.ndarray, dict[str, int]]:
-    codes, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
-    return inverse.astype(np.int32), {str(code): i for i, code in enumerate(codes)}
+def _categorical(values: tuple[str, ...]) -> tuple[np.ndarray, dict[str, int]]:
+    numbers: dict[str, int] = {}
+    array = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values), dtype=np.int32, count=len(values))
+    return array, numbers
 
 
 def _load() -> FacilityIndex:
