@@ -21,9 +21,9 @@ def _load() -> Loaded:
     from civicloop.classifier import services
 
     row = ClassifierModel.objects.filter(active=True).first()
+    if row is None:  # a new city: the worker's first job (or `make demo`) trains the cold start
+        return Loaded(None, None)
     try:
-        if row is None:  # first use in a new city: learn from the taxonomy (about a second)
-            row = services.train_cold_start()
         return Loaded(row, services.load(row))
     except (OSError, ValueError, EOFError) as exc:  # a missing or broken file: no suggestions, say why
         log.warning("classifier model unusable: %s", exc)
@@ -39,12 +39,15 @@ def active() -> Loaded:
 
 def suggest(text: str, *, limit: int = 3) -> list[dict]:
     """[{code, name, confidence (0–1)}], best first; only active categories of the city."""
-    from civicloop.taxonomy.queries import config
+    from civicloop.taxonomy.queries import config, suggest_categories
 
     text = (text or "").strip()
-    loaded = active()
-    if not text or loaded.model is None:
+    if not text:
         return []
+    loaded = active()
+    if loaded.model is None:  # no model yet: the taxonomy's plain word match (training takes seconds)
+        return [{"code": info.code, "name": info.name, "confidence": share}
+                for info, share in suggest_categories(text, limit=limit)]
     categories = config().categories
     out = []
     for code, probability in loaded.model.top(text, k=limit + 5):

@@ -38,8 +38,14 @@ def _file_cases(operator, per_category: int, *, seed: int = 7) -> None:
             cases.file_case(case, operator, category=code)
 
 
-def test_the_first_suggestion_builds_a_cold_start_from_the_taxonomy(db):
+def test_without_a_model_the_words_of_the_category_names_still_suggest(db):
     assert not ClassifierModel.objects.exists()
+    top = queries.suggest("路边有暴露垃圾")
+    assert top and top[0]["code"] == "06010" and 0 < top[0]["confidence"] <= 1
+
+
+def test_the_workers_first_job_builds_a_cold_start_from_the_taxonomy(db):
+    assert services.retrain_if_due() == 1
     top = queries.suggest("垃圾桶满了，垃圾溢出来了")
     row = ClassifierModel.objects.get(active=True)
     assert row.source == ClassifierModel.Source.COLD_START and row.labels > 200
@@ -117,6 +123,7 @@ def test_a_missing_column_is_a_clear_error(db, tmp_path):
 
 
 def test_the_operator_sees_the_top_three_with_confidences_before_filing(signed_in):
+    services.train_cold_start()
     case = cases.report_case(actor=None, channel="citizen", lon=WENLAN[0], lat=WENLAN[1],
                              description="电线杆上贴满了小广告")
     html = signed_in("operator").get(f"/console/cases/{case.reference}/panel").content.decode()
