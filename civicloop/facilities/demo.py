@@ -16,6 +16,7 @@ GIVEN = "建华国平秀英丽芳志强海燕晓明春梅红军玉兰永福德�
 STREETS = ("天马路", "银河路", "红竹路", "凤凰路", "学府路", "新安所路", "观澜路", "碧色寨路")
 PER_GRID = {"03005": 2, "03001": 1}  # two bins and (every third grid) a toilet
 TARGET = 400
+DEMO_KEEPER = "13708730000"  # the first keeper: two bins, one of them with open reports
 
 
 def seed(stdout) -> None:
@@ -36,7 +37,19 @@ def seed(stdout) -> None:
                     made += _one(rng, polygon, component, made)
             if made >= TARGET:
                 break
-    stdout.write(f"  {made} 个部件及管护人 / facilities with keepers\n")
+        _scanned_reports()
+    stdout.write(f"  {made} 个部件及管护人 / facilities with keepers; 桶长 {DEMO_KEEPER} has open cases "
+                 "(sign in to /m/ with that number, then 我管护的设施)\n")
+
+
+def _scanned_reports() -> None:
+    """A few QR reports about the first keeper's bins, so 我管护的设施 and the case panel show something."""
+    from civicloop.cases.services import report_case
+
+    for facility in Facility.objects.filter(keeper__phone=DEMO_KEEPER)[:2]:
+        report_case(actor=None, channel="citizen", lon=facility.lon, lat=facility.lat, crs="wgs84",
+                    description=f"{facility.name}破损，垃圾散落", category=facility.component_id,
+                    address=facility.address, client_key=f"demo-scan-{facility.pk}", refs={"facility": facility.pk})
 
 
 def _one(rng: random.Random, polygon, component: str, n: int) -> int:
@@ -48,7 +61,7 @@ def _one(rng: random.Random, polygon, component: str, n: int) -> int:
     else:
         return 0
     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-    keeper, _ = Keeper.objects.get_or_create(phone=f"1370873{n:04d}", defaults={"name": name, "unit": "社区"})
+    keeper, _ = Keeper.objects.get_or_create(phone=f"1370873{n // 2:04d}", defaults={"name": name, "unit": "社区"})
     street = rng.choice(STREETS)
     label = f"{street}{'公厕' if component == '03001' else '垃圾箱'}{n + 1:03d}号"
     try:
