@@ -144,7 +144,8 @@ class Consumer:
         self.stats["batches"] += 1
         for device_id, why in result.rejected[:5]:
             log.warning("iot: dropped an event from %r: %s", device_id, why)
-        if self.process:
+        # Storing comes first: the rules run when the inbox is empty (they catch up after a burst).
+        if self.process and self.inbox.empty():
             self._process()
 
     def _process(self) -> None:
