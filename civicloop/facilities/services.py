@@ -10,7 +10,7 @@ from civicloop.cases.rules import KIND_OF, Kind
 from civicloop.core.errors import InvalidInput
 from civicloop.core import revisions
 from civicloop.facilities import index, rules
-from civicloop.facilities.models import Facility, FacilityCase, Keeper, State
+from civicloop.facilities.models import Facility, FacilityCase, Keeper
 from civicloop.geo.index import locate
 from civicloop.notify import services as notify
 from civicloop.taxonomy.models import Component

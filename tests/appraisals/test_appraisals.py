@@ -97,3 +97,9 @@ def test_only_the_centres_managers_move_an_appraisal_along(contest, signed_in):
     contest.refresh_from_db()
     assert contest.status == "open"
     assert Client().get(f"/console/appraisals/{contest.pk}/").status_code == 302
+
+
+def test_the_public_and_console_lists_show_the_appraisal(contest, signed_in):
+    assert "最美庭院" in Client().get("/m/appraisals/").content.decode()
+    page = signed_in("operator").get("/console/appraisals/").content.decode()
+    assert "最美庭院" in page and "投票中" in page

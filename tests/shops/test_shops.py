@@ -156,3 +156,11 @@ def test_shop_pages_are_for_staff_of_the_area(restaurant, signed_in, client):
     assert signed_in("operator").get(f"/console/shops/{restaurant.pk}/").status_code == 200
     assert signed_in("operator_caoba").get(f"/console/shops/{restaurant.pk}/").status_code == 404
     assert client.get("/console/shops/").status_code == 302
+
+
+def test_the_console_list_shows_shops_by_stars_with_the_rating_and_label_buttons(restaurant, signed_in):
+    Shop.objects.filter(pk=restaurant.pk).update(stars=5)
+    page = signed_in("operator").get("/console/shops/").content.decode()
+    assert "过桥米线" in page and "/console/shops/rate" in page and "/console/shops/labels.pdf" in page
+    labels = signed_in("operator").get("/console/shops/labels.pdf")
+    assert labels.status_code == 200 and labels["Content-Type"] == "application/pdf"
