@@ -68,10 +68,30 @@ class TextModel:
         linear = self.pipe.named_steps["linear"]
         self._weights = np.ascontiguousarray(linear.coef_.T, dtype=np.float32)
         self._bias = linear.intercept_.astype(np.float32)
+        tfidf = self.pipe.named_steps["tfidf"]
+        self._analyse = tfidf.build_analyzer()
+        self._vocabulary = tfidf.vocabulary_
+        self._idf = tfidf.idf_.astype(np.float32)
+
+    def _scores_one(self, text: str) -> np.ndarray:
+        """One text without sklearn's per-call checks (~2 ms): the same TF-IDF row (sublinear tf,
+        idf, l2 norm) times the weights, for the console's one-case-at-a-time question."""
+        counts: dict[int, int] = {}
+        vocabulary = self._vocabulary
+        for gram in self._analyse(text):
+            j = vocabulary.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return self._bias.reshape(1, -1)
+        index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self._idf[index]
+        values /= np.sqrt(values @ values)
+        return (values @ self._weights[index] + self._bias).reshape(1, -1)
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """As SGDClassifier.predict_proba (one-vs-rest logistic, normalised), without the copies."""
-        scores = self.pipe.named_steps["tfidf"].transform(texts) @ self._weights + self._bias
+        scores = np.vstack([self._scores_one(text) for text in texts]) if texts else np.zeros((0, len(self.labels)))
         if scores.shape[1] == 1:  # two labels: one column of weights
             p = expit(scores)
             return np.hstack([1 - p, p])

@@ -10,8 +10,9 @@ from civicloop.duplicates import rules
 from civicloop.duplicates.models import OpenCase
 from civicloop.lib.coords import distance_m
 
-# Only this many best-scored candidates are read from the cases table (for visibility and display).
-_READ = 50
+# Only this many times the shown number of best-scored candidates are read from the cases table
+# (for visibility and display): a scoped operator may not see some of them.
+_READ = 3
 
 
 @dataclass
@@ -33,7 +34,7 @@ def candidates(case, user, *, limit: int | None = None) -> list[Candidate]:
     limit = limit or settings.DUPLICATE_SHOW
     scored = score_near(lon=case.lon, lat=case.lat, category=case.category_id, text=case.description,
                         reported_at=case.reported_at, exclude=case.pk, photos=_photos([case.pk]).get(case.pk))
-    scored = [row for row in scored if row[1].total >= settings.DUPLICATE_MIN_SCORE][:_READ]
+    scored = [row for row in scored if row[1].total >= settings.DUPLICATE_MIN_SCORE][:_READ * limit]
     if not scored:
         return []
     visible = Case.objects.visible_to(user).filter(pk__in=[pk for pk, _s, _m in scored], kind="open",

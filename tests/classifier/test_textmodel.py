@@ -65,3 +65,11 @@ def test_the_seed_texts_carry_the_tie_break_rules():
     model = TextModel.fit(texts, labels)
     assert model.top("垃圾桶满了溢出来", k=1)[0][0] == "06042"
     assert model.top("路边一堆暴露的垃圾", k=1)[0][0] == "06010"
+
+
+def test_one_text_alone_gets_the_same_probabilities_as_in_a_batch():
+    model = TextModel.fit(*_data())
+    texts = ["垃圾桶满了", "ＡＢＣ 小广告", "", "完全无关的话"]
+    batch = model.probabilities(texts)
+    for i, text in enumerate(texts):
+        assert abs(model.probabilities([text])[0] - batch[i]).max() < 1e-5
