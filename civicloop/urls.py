@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from civicloop.api import api
+from civicloop.hotline.api import api as hotline_api
+from civicloop.iot.api import api as iot_api
 from civicloop.core.views import healthz
 
 admin.site.site_header = "civicloop 数字城管 管理后台"
@@ -13,6 +15,10 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
+    # Machine APIs with their own OpenAPI pages sit at the root: Ninja reverses its docs by its own
+    # namespace, which an app namespace around it would hide.
+    path("hotline/api/v1/", hotline_api.urls),
+    path("iot/api/v1/", iot_api.urls),
     path("admin/", admin.site.urls),
     path("console/reports/", include("civicloop.reports.urls")),
     path("console/", include("civicloop.console.urls")),

@@ -1,11 +1,9 @@
 from django.urls import path
 
 from civicloop.hotline import views
-from civicloop.hotline.api import api
 
 app_name = "hotline"
 urlpatterns = [
-    path("hotline/api/v1/", api.urls),
     path("console/hotline/", views.orders, name="orders"),
     path("console/hotline/orders/<int:order_id>/visit", views.visit, name="visit"),
     path("console/hotline/import", views.import_orders, name="import"),

@@ -1,11 +1,9 @@
 from django.urls import path
 
 from civicloop.iot import views
-from civicloop.iot.api import api
 
 app_name = "iot"
 urlpatterns = [
-    path("iot/api/v1/", api.urls),
     path("console/iot/", views.devices, name="devices"),
     path("console/iot/devices/<int:device_pk>/token", views.reissue, name="reissue"),
     path("console/iot/rules", views.rule_list, name="rules"),

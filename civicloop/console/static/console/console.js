@@ -4,6 +4,16 @@
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
   document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRFToken"] = csrf(); });
+  // The queue's refresh keeps the open case selected and pauses while cases are ticked for bulk
+  // dispatch. Done here rather than with htmx's js:/[filter] attributes, which need eval (CSP).
+  document.addEventListener("htmx:configRequest", (e) => {
+    if (!e.detail.elt.matches("[data-queue-poll]")) return;
+    e.detail.parameters.case = document.querySelector(".case[data-reference]")?.dataset.reference || "";
+  });
+  document.addEventListener("htmx:confirm", (e) => {
+    const poll = e.detail.elt.matches("[data-queue-poll]") && !(e.detail.triggeringEvent && e.detail.triggeringEvent.type === "case-acted");
+    if (poll && document.querySelector(".queue-list input[name=pick]:checked")) e.preventDefault();
+  });
   // 409 (someone else acted first) and 422 (input to fix) carry a page part to show, not an error page.
   document.addEventListener("DOMContentLoaded", () => {
     if (!window.htmx) return;
