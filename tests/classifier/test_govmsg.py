@@ -3,15 +3,15 @@
 Read from ../shared/data (see its SOURCES.md; never copied into the repository)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from civicloop.classifier import rules
 from civicloop.classifier.management.commands.classifier import read_csv
 from civicloop.classifier.textmodel import TextModel, holdout, scores
+from tests.shared_data import SHARED
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cn_govmsg" / "labeled_messages_1377.csv"
+DATA = SHARED / "data" / "cn_govmsg" / "labeled_messages_1377.csv"
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} is not here")
 
 

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from civicloop.open311 import queries
+from tests.shared_data import SHARED
 
 WENLAN = (103.385, 23.367)  # inside 文澜街道
 CAOBA = (103.30, 23.28)
 # The schemas of open311/schema-validation, kept beside the repository in shared/ (not vendored:
 # their licence is not stated there). Tests that need them skip when they are absent.
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "open311_schema"
+SCHEMA_DIR = SHARED / "reference" / "open311_schema"
 BASE = "/open311/v2"
 
 
