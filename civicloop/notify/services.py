@@ -84,9 +84,18 @@ def deliver_due(*, limit: int = 100, backend=None, sms_backend=None, wechat_back
                 "webhook": webhook_backend or webhook.get_backend()}
     sent = 0
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
-    for pk in list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
+    # Of what is due, the oldest goes first, so a retried backlog leaves in the order it was written.
+    for pk in sorted(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]):
         sent += _deliver_one(pk, backend, backends)
     return sent
+
+
+def _waits_its_turn(row: Delivery) -> bool:
+    """A case's callbacks to one receiver go in order (签收 before 回复 before 办结): a later one
+    waits while an earlier one is still pending, e.g. in its back-off."""
+    return row.channel == "webhook" and Delivery.objects.filter(
+        channel="webhook", recipient=row.recipient, case_id=row.case_id, status=Delivery.Status.PENDING,
+        pk__lt=row.pk).exists()
 
 
 def _deliver_one(pk: int, backend, backends: dict) -> int:
@@ -94,7 +103,7 @@ def _deliver_one(pk: int, backend, backends: dict) -> int:
     with transaction.atomic():
         # skip_locked: two workers never send the same message twice.
         row = Delivery.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Delivery.Status.PENDING).first()
-        if row is None:
+        if row is None or _waits_its_turn(row):
             return 0
         if row.expires_at and row.expires_at <= timezone.now():
             return _give_up(row, "expired before it could be sent", sms_backend)
