@@ -2,14 +2,13 @@
 (for administrators and commanders) the hotline systems and their keys."""
 from __future__ import annotations
 
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicloop.console.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.hotline import access, services
 from civicloop.hotline.models import HotlineOrder, HotlineSystem
@@ -20,15 +19,7 @@ LISTED = 100
 
 
 def allowed(check):
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not check(request.user):
-                return render(request, "hotline/refused.html", status=403)
-            return view(request, *args, **kwargs)
-        return wrapped
-    return decorate
+    return staff_page(check, refused="hotline/refused.html")
 
 
 class SystemForm(forms.Form):

@@ -2,15 +2,14 @@
 recent events with what the rules made of them, and the evidence on a case's panel."""
 from __future__ import annotations
 
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicloop.console.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.iot import access, rules, services
 from civicloop.iot.models import Alarm, Device, Event, Rule
@@ -20,15 +19,7 @@ LISTED = 200
 
 
 def allowed(check):
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not check(request.user):
-                return render(request, "iot/refused.html", status=403)
-            return view(request, *args, **kwargs)
-        return wrapped
-    return decorate
+    return staff_page(check, refused="iot/refused.html")
 
 
 class DeviceForm(forms.Form):

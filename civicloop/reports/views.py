@@ -6,16 +6,15 @@ view, downloads included (the reports are city-wide figures; docs/reports.md).
 """
 from __future__ import annotations
 
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from civicloop.core.errors import ServiceError
+from civicloop.console.guards import staff_page
 from civicloop.reports import services
 from civicloop.reports.fonts import FontMissing
 from civicloop.reports.models import Report
@@ -29,14 +28,7 @@ class MakeForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("pdf", "PDF")], initial="xlsx")
 
 
-def readers_only(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not services.can_see(request.user):
-            return render(request, "reports/refused.html", status=403)
-        return view(request, *args, **kwargs)
-    return wrapped
+readers_only = staff_page(services.can_see, refused="reports/refused.html")
 
 
 @readers_only
