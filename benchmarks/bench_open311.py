@@ -56,7 +56,7 @@ def generate(total: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from civicloop.cases.models import CaseSequence
+    from civicloop.cases import serials
     from civicloop.demo import city
     from civicloop.evaluation import synth
     from civicloop.geo.index import locate
@@ -93,7 +93,7 @@ def generate(total: int) -> dict:
 
         bulk.reset_sequence(Open311Request)
     # Live POSTs number today's cases from the day's counter: start it past the synthetic ones.
-    CaseSequence.objects.update_or_create(day=timezone.localtime(now).date(), defaults={"last": 900_000})
+    serials.raise_floor(timezone.localtime(now).date(), 900_000)
     took = time.perf_counter() - started
     points = []
     for grid in Grid.objects.order_by("code")[:400]:

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from civicloop.cases import engine, rules, services
-from civicloop.cases.models import Case, CaseEvent, CaseSequence, Channel
+from civicloop.cases import engine, rules, serials, services
+from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action
 from civicloop.core import bulk
 from civicloop.core.errors import ServiceError
@@ -247,8 +247,7 @@ class _Run:
     def _raise_sequences(self) -> None:
         """Source references in our own format claim their serials, so live intake never repeats one."""
         for day, serial in self.sequence_floor.items():
-            CaseSequence.objects.get_or_create(day=day)
-            CaseSequence.objects.filter(day=day, last__lt=serial).update(last=serial)
+            serials.raise_floor(day, serial)
 
     def finish(self) -> None:
         # No sequence reset: ids came from the sequence itself (PostgreSQL), and setting it to MAX(id)
@@ -269,29 +268,13 @@ def _message(exc: ServiceError) -> str:
 def _number(built: list[_Built]) -> None:
     """Our own references for cases the source gave none: the days' serials, reserved at once."""
     days = Counter(timezone.localtime(b.case.reported_at).date() for b in built if not b.given_reference)
-    next_serial = reserve_serials(days)
+    reserved = {day: iter(numbers) for day, numbers in serials.reserve(days).items()}
     for b in built:
         b.case.reference = b.given_reference  # a failed batch may have numbered it already
         if b.given_reference:
             continue
         day = timezone.localtime(b.case.reported_at).date()
-        b.case.reference = codes.case_reference(settings.CITY_CODE, day, next_serial[day])
-        next_serial[day] += 1
-
-
-def reserve_serials(counts: dict) -> dict:
-    """{day: first serial} for {day: how many}, in one statement (a batch of history spans many days);
-    the row locks order it against live intake (services._next_reference) as that one's do."""
-    if not counts:
-        return {}
-    days = sorted(counts)
-    values = ", ".join(["(%s, %s)"] * len(days))
-    params = [v for day in days for v in (day, counts[day])]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO cases_casesequence (day, last) VALUES {values} ON CONFLICT (day) DO UPDATE "
-                       "SET last = cases_casesequence.last + excluded.last RETURNING day, last", params)
-        last = {str(day)[:10]: value for day, value in cursor.fetchall()}
-    return {day: last[day.isoformat()] - counts[day] + 1 for day in days}
+        b.case.reference = codes.case_reference(settings.CITY_CODE, day, next(reserved[day]))
 
 
 def reserve_ids(model, count: int) -> list[int]:

@@ -190,7 +190,8 @@ class CaseEvent(models.Model):
 
 
 class CaseSequence(models.Model):
-    """The daily counter behind case references; incremented in the creating transaction."""
+    """The daily counter behind case references: bumped in the creating transaction on SQLite; on
+    PostgreSQL the day's sequence starts after it and leaves its count here when retired (serials.py)."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)

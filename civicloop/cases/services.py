@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from civicloop.cases import access, engine, rules, signals
+from civicloop.cases import access, engine, rules, serials, signals
 from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk, context
@@ -150,7 +150,9 @@ def _refs(refs: dict | None) -> dict:
 
 
 def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> Case:
-    with transaction.atomic():
+    # Inside a caller's transaction (Open311, hotline) a savepoint is only worth its two round trips
+    # when a repeated client key may collide: report_case then answers with the first case.
+    with transaction.atomic(savepoint=fields["client_key"] is not None):
         case, event = new_case(actor, fields, now, reference=_next_reference(now))
         if refs:
             event.data = {**event.data, "refs": refs}
@@ -175,16 +177,7 @@ def new_case(actor, fields: dict, now: datetime, *, reference: str) -> tuple[Cas
 
 def _next_reference(now: datetime) -> str:
     day = timezone.localtime(now).date()
-    with connection.cursor() as cursor:
-        # One statement: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent creators.
-        cursor.execute("UPDATE cases_casesequence SET last = last + 1 WHERE day = %s RETURNING last", [day])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO cases_casesequence (day, last) VALUES (%s, 1) "
-                "ON CONFLICT (day) DO UPDATE SET last = cases_casesequence.last + 1 RETURNING last", [day])
-            row = cursor.fetchone()
-    return codes.case_reference(settings.CITY_CODE, day, row[0])
+    return codes.case_reference(settings.CITY_CODE, day, serials.next_serial(day))
 
 
 # ---------------------------------------------------------------------------- the transition door

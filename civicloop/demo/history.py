@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicloop.cases import engine, services
-from civicloop.cases.models import Case, CaseEvent, CaseSequence, Channel
+from civicloop.cases.serials import raise_floor
+from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk
 from civicloop.geo.index import locate
@@ -124,7 +125,7 @@ class Simulator:
 
     def _save_sequences(self) -> None:
         for day, last in self.serials.items():
-            CaseSequence.objects.update_or_create(day=day, defaults={"last": last})
+            raise_floor(day, last)
 
     # -------------------------------------------------------------- one case
 
