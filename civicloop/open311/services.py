@@ -7,8 +7,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civicloop.cases import attachments
@@ -68,24 +67,23 @@ def authenticate(raw: str) -> ApiKey:
 
 
 def take_rate(key: ApiKey, *, now: float | None = None) -> None:
-    """Count one POST in the key's current minute, refusing over its limit. One conditional UPDATE
-    (an INSERT for the minute's first): correct with several app servers on SQLite and PostgreSQL."""
+    """Count one POST in the key's current minute, refusing over its limit.
+
+    One statement (an upsert that only adds while under the limit), so the limit holds across app
+    servers on SQLite and PostgreSQL. `submit` runs it last in the case's transaction: a refused or
+    failed POST counts nothing, an accepted one costs no commit of its own, and the key's row is
+    locked only while that transaction commits (every POST of the key updates the same row).
+    """
     now = time.time() if now is None else now
     minute = int(now // 60)
-    with transaction.atomic():
-        counted = RateWindow.objects.filter(key_id=key.pk, minute=minute, count__lt=key.rate_per_minute
-                                            ).update(count=F("count") + 1)
-        if counted:
+    table = connection.ops.quote_name(RateWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key_id, minute, count) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (key_id, minute) DO UPDATE SET count = {table}.count + 1 WHERE {table}.count < %s "
+            "RETURNING count", [key.pk, minute, key.rate_per_minute])
+        if cursor.fetchone() is not None:
             return
-        if not RateWindow.objects.filter(key_id=key.pk, minute=minute).exists():
-            try:
-                with transaction.atomic():
-                    RateWindow.objects.create(key_id=key.pk, minute=minute, count=1)
-                return
-            except IntegrityError:  # another server created the minute's row meanwhile
-                if RateWindow.objects.filter(key_id=key.pk, minute=minute, count__lt=key.rate_per_minute
-                                             ).update(count=F("count") + 1):
-                    return
     wait = max(1, 60 - int(now % 60))
     raise Open311Error(429, f"超过每分钟 {key.rate_per_minute} 次的上限，请 {wait} 秒后重试 / rate limit of "
                             f"{key.rate_per_minute} requests a minute reached; retry in {wait} s", retry_after=wait)
@@ -117,7 +115,8 @@ class Submission:
 
 
 def submit(key: ApiKey, sub: Submission, *, media=(), now=None) -> tuple[Case, Open311Request, bool]:
-    """The case, its Open311 row, and whether it is new (a repeated client_key returns the first)."""
+    """The case, its Open311 row, and whether it is new (a repeated client_key returns the first and
+    counts nothing against the key's limit)."""
     if sub.client_key:
         earlier = _earlier(sub.client_key)
         if earlier is not None:
@@ -133,6 +132,7 @@ def submit(key: ApiKey, sub: Submission, *, media=(), now=None) -> tuple[Case, O
             row = Open311Request(case=case, key_id=key.pk, token=secrets.token_urlsafe(16), attributes=sub.attributes,
                                  device_id=sub.device_id[:64], media_url=sub.media_url[:500], created_at=now)
             bulk.insert_one(row)
+            take_rate(key)
             if prepared:
                 attachments.store(case, None, prepared, kind="before")
     except IntegrityError:

@@ -149,7 +149,6 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
                       "here: this city does not look up addresses")
         raise bad("位置未提供：需要 lat 和 long / location not provided: lat and long are required")
     attributes = queries.check_attributes(code, _attributes(data))
-    services.take_rate(key)
     sub = services.Submission(
         service_code=code, lat=lat, lon=lon, address=param(data, "address_string")[:200],
         description=_description(data, code), reporter_name=_name(data), reporter_phone=param(data, "phone")[:20],
