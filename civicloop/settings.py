@@ -196,11 +196,14 @@ def _database() -> dict:
     default_sqlite = f"sqlite:///{DATA_DIR / 'civicloop.sqlite3'}"
     config = dj_database_url.parse(env.text("DATABASE_URL", default_sqlite), conn_max_age=60)
     if config["ENGINE"].endswith("sqlite3"):
-        config["CONN_MAX_AGE"] = 0
+        # Writers take turns through a lock file instead of SQLite's sleeping busy handler
+        # (civicloop/core/sqlite/base.py). Connections are kept like PostgreSQL's: opening one
+        # reads the whole schema again, which cost a report more than its own statements.
+        config["ENGINE"] = "civicloop.core.sqlite"
         config["OPTIONS"] = {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
             # BEGIN, so two writers queue (busy timeout) instead of deadlocking on upgrade.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.core import bulk
 from civicloop.duplicates import rules
 from civicloop.duplicates.models import OpenCase
 
@@ -32,7 +33,7 @@ def on_case_changed(sender, case, event, **kwargs) -> None:
         return
     fields = _fields(case)
     if event.action == Action.REPORT:
-        OpenCase.objects.create(case_id=case.pk, **fields)
+        bulk.insert_one(OpenCase(case_id=case.pk, **fields))  # every report passes here: no ORM save
     elif not OpenCase.objects.filter(case_id=case.pk).update(**fields):
         # Reopened, or a case from before the index (reindex was not run): add it now.
         OpenCase.objects.create(case_id=case.pk, screened=True, **fields)
