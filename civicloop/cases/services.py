@@ -152,10 +152,13 @@ def _refs(refs: dict | None) -> dict:
 def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> Case:
     # Inside a caller's transaction (Open311, hotline) a savepoint is only worth its two round trips
     # when a repeated client key may collide: report_case then answers with the first case.
+    # Built before the transaction: on SQLite the write lock is held from BEGIN, so only the writes
+    # and the receivers happen under it.
+    case, event = new_case(actor, fields, now, reference="")
+    if refs:
+        event.data = {**event.data, "refs": refs}
     with transaction.atomic(savepoint=fields["client_key"] is not None):
-        case, event = new_case(actor, fields, now, reference=_next_reference(now))
-        if refs:
-            event.data = {**event.data, "refs": refs}
+        case.reference = _next_reference(now)
         bulk.insert_one(case)
         event.case = case
         bulk.insert_one(event)

@@ -22,13 +22,16 @@ END $$;
 
 -- The next serial of day d. The worker makes today's and tomorrow's sequences ahead (serials.py):
 -- a sequence made here, inside a report's transaction, makes other creators of that day wait for
--- its commit once.
+-- its commit once. No EXCEPTION block: that would open a subtransaction on every call.
 CREATE OR REPLACE FUNCTION cases_next_serial(d date) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  seq regclass := to_regclass(cases_serial_name(d));
 BEGIN
-  RETURN nextval(cases_serial_name(d)::regclass);
-EXCEPTION WHEN undefined_table THEN
-  PERFORM cases_ensure_serial(d);
-  RETURN nextval(cases_serial_name(d)::regclass);
+  IF seq IS NULL THEN
+    PERFORM cases_ensure_serial(d);
+    seq := cases_serial_name(d)::regclass;
+  END IF;
+  RETURN nextval(seq);
 END $$;
 
 -- After an import: the next serial of day d is above at_least.
