@@ -59,23 +59,53 @@ def wait_until(check, timeout: float = 60.0) -> bool:
 
 
 class Publisher:
-    """A device gateway: QoS 1, reconnecting by itself, counting what the broker acknowledged."""
+    """A device gateway: QoS 1, reconnecting by itself, keeping what the broker has not acknowledged and
+    sending it again (as gateways do), so that a message the broker never took is not lost."""
 
     def __init__(self, broker: Mosquitto):
         self.client = make_client("test-publisher")
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
-        self.acked = 0
+        self.unacked: dict[int, tuple[str, str]] = {}
+        self.early: set[int] = set()  # acknowledged before publish() had returned its id
+        self.lock = threading.Lock()
         self.client.on_publish = self._acked
         self.client.connect(broker.host if hasattr(broker, "host") else "127.0.0.1", broker.port, keepalive=10)
         self.client.loop_start()
 
     def _acked(self, client, userdata, mid, reason_code, properties):
-        self.acked += 1
+        with self.lock:
+            if self.unacked.pop(mid, None) is None:
+                self.early.add(mid)
 
     def publish(self, device_id: str, event: dict) -> None:
         import json
 
-        self.client.publish(rules.topic_of(PREFIX, device_id), json.dumps(event), qos=1)
+        self._send(rules.topic_of(PREFIX, device_id), json.dumps(event))
+
+    def _send(self, topic: str, payload: str) -> None:
+        # Not under self.lock: paho calls on_publish holding its own lock, which publish() takes too.
+        info = self.client.publish(topic, payload, qos=1)
+        with self.lock:
+            if info.mid in self.early:
+                self.early.discard(info.mid)
+            else:
+                self.unacked[info.mid] = (topic, payload)
+
+    def settle(self, seconds: float = 60) -> int:
+        """Wait until the broker has acknowledged everything, sending again what it has not after 5 s;
+        returns how many were sent again."""
+        deadline, again = time.monotonic() + seconds, 0
+        while time.monotonic() < deadline:
+            if wait_until(lambda: not self.unacked, 5):
+                return again
+            with self.lock:
+                waiting = list(self.unacked.items())
+                for mid, _message in waiting:
+                    self.unacked.pop(mid)
+            for _mid, (topic, payload) in waiting:
+                self._send(topic, payload)
+            again += len(waiting)
+        raise AssertionError(f"the broker did not acknowledge {len(self.unacked)} messages")
 
     def close(self):
         self.client.disconnect()
@@ -114,9 +144,10 @@ def test_a_thousand_events_with_repeats_and_a_broker_restart_are_stored_once_one
         sent += 1
         unique.add((device_id, event["event_id"]))
     assert sent == 1100 and len(unique) == 1000
+    resent = publisher.settle()  # every event is now the broker's to deliver
 
     assert wait_until(lambda: Event.objects.count() >= 1000 and not Event.objects.filter(status="new").exists(), 120), (
-        Event.objects.count(), consumer.stats)
+        Event.objects.count(), consumer.stats, f"sent again by the gateway: {resent}")
     time.sleep(1.0)  # anything still arriving (a redelivery) would show up now
     stop.set()
     thread.join(10)
