@@ -29,19 +29,11 @@ _prepared: dict[str, date] = {}  # database → the day this worker last made se
 
 
 def next_serial(day: date) -> int:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SELECT cases_next_serial(%s)", [day])
             return cursor.fetchone()[0]
-        # One statement: SQLite's write lock orders concurrent creators.
-        cursor.execute("UPDATE cases_casesequence SET last = last + 1 WHERE day = %s RETURNING last", [day])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "INSERT INTO cases_casesequence (day, last) VALUES (%s, 1) "
-                "ON CONFLICT (day) DO UPDATE SET last = cases_casesequence.last + 1 RETURNING last", [day])
-            row = cursor.fetchone()
-        return row[0]
+    return _count_up({day: 1})[day]  # SQLite's write lock orders concurrent creators
 
 
 def reserve(counts: dict[date, int]) -> dict[date, list[int]]:
@@ -50,20 +42,28 @@ def reserve(counts: dict[date, int]) -> dict[date, list[int]]:
     days = sorted(day for day, count in counts.items() if count)
     if not days:
         return {}
+    if connection.vendor != "postgresql":
+        last = _count_up({day: counts[day] for day in days})
+        return {day: list(range(last[day] - counts[day] + 1, last[day] + 1)) for day in days}
+    reserved: dict[date, list[int]] = {day: [] for day in days}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT d, cases_next_serial(d) FROM unnest(%s::date[], %s::int[]) AS t(d, n), "
-                           "generate_series(1, n) ORDER BY 1, 2", [days, [counts[day] for day in days]])
-            reserved: dict[date, list[int]] = {day: [] for day in days}
-            for day, serial in cursor.fetchall():
-                reserved[day].append(serial)
-            return reserved
-        values = ", ".join(["(%s, %s)"] * len(days))
-        params = [v for day in days for v in (day, counts[day])]
+        cursor.execute("SELECT d, cases_next_serial(d) FROM unnest(%s::date[], %s::int[]) AS t(d, n), "
+                       "generate_series(1, n) ORDER BY 1, 2", [days, [counts[day] for day in days]])
+        for day, serial in cursor.fetchall():
+            reserved[day].append(serial)
+    return reserved
+
+
+def _count_up(counts: dict[date, int]) -> dict[date, int]:
+    """SQLite: add to the days' counter rows in one upsert; {day: its last serial now}."""
+    days = sorted(counts)
+    values = ", ".join(["(%s, %s)"] * len(days))
+    params = [v for day in days for v in (day, counts[day])]
+    with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO cases_casesequence (day, last) VALUES {values} ON CONFLICT (day) DO UPDATE "
                        "SET last = cases_casesequence.last + excluded.last RETURNING day, last", params)
         last = {str(day)[:10]: value for day, value in cursor.fetchall()}
-    return {day: list(range(last[day.isoformat()] - counts[day] + 1, last[day.isoformat()] + 1)) for day in days}
+    return {day: last[day.isoformat()] for day in days}
 
 
 def raise_floor(day: date, serial: int) -> None:
