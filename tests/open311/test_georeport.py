@@ -202,6 +202,15 @@ def test_the_rate_limit_counts_per_key_per_minute(client, db):
     assert Case.objects.count() == 3
 
 
+def test_a_refused_post_does_not_use_up_the_keys_minute(client, db):
+    _key, raw = services.issue_key(name="careful partner", rate_per_minute=2)
+    assert post_request(client, raw, lat="39.90", long="116.40").status_code == 400  # Beijing: not our city
+    assert post_request(client, raw).status_code == 201
+    assert post_request(client, raw).status_code == 201
+    assert post_request(client, raw).status_code == 429
+    assert Case.objects.count() == 2
+
+
 def test_rate_window_turns_over_each_minute(db):
     key, _raw = services.issue_key(name="p", rate_per_minute=1)
     services.take_rate(key, now=600.0)
