@@ -28,12 +28,31 @@ KEEP_DAYS = 3  # yesterday's reports may still be filed with yesterday's date fo
 _prepared: dict[str, date] = {}  # database → the day this worker last made sequences for
 
 
-def next_serial(day: date) -> int:
+def next_serial(day: date, *, ids_for=()) -> tuple[int, list[int | None]]:
+    """The day's next serial and, on PostgreSQL, fresh primary keys for the given models from their
+    id sequences, in the same round trip: rows whose keys are known can then be sent together
+    (bulk.batch). SQLite gives None for each key (the insert assigns it)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT cases_next_serial(%s)", [day])
-            return cursor.fetchone()[0]
-    return _count_up({day: 1})[day]  # SQLite's write lock orders concurrent creators
+            ids = "".join(f", nextval('{_id_sequence(model)}')" for model in ids_for)
+            cursor.execute(f"SELECT cases_next_serial(%s){ids}", [day])
+            serial, *keys = cursor.fetchone()
+            return serial, keys
+    return _count_up({day: 1})[day], [None] * len(ids_for)  # SQLite's write lock orders creators
+
+
+_sequences: dict[tuple, str] = {}
+
+
+def _id_sequence(model) -> str:
+    """The sequence behind a model's auto primary key (an identity column's), looked up once."""
+    key = (connection.settings_dict["NAME"], model._meta.db_table)
+    if key not in _sequences:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                           [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column])
+            _sequences[key] = cursor.fetchone()[0]
+    return _sequences[key]
 
 
 def reserve(counts: dict[date, int]) -> dict[date, list[int]]:

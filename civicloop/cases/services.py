@@ -154,11 +154,15 @@ def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> 
     # when a repeated client key may collide: report_case then answers with the first case.
     # Built before the transaction: on SQLite the write lock is held from BEGIN, so only the writes
     # and the receivers happen under it.
+    # In bulk.batch() the case, its event and the receivers' rows go to PostgreSQL in one statement:
+    # their keys come with the serial.
     case, event = new_case(actor, fields, now, reference="")
     if refs:
         event.data = {**event.data, "refs": refs}
-    with transaction.atomic(savepoint=fields["client_key"] is not None):
-        case.reference = _next_reference(now)
+    with transaction.atomic(savepoint=fields["client_key"] is not None), bulk.batch():
+        day = timezone.localtime(now).date()
+        serial, (case.pk, event.pk) = serials.next_serial(day, ids_for=(Case, CaseEvent))
+        case.reference = codes.case_reference(settings.CITY_CODE, day, serial)
         bulk.insert_one(case)
         event.case = case
         bulk.insert_one(event)
@@ -176,11 +180,6 @@ def new_case(actor, fields: dict, now: datetime, *, reference: str) -> tuple[Cas
                       from_state="", to_state=state, created_at=now, request_id=context.request_id.get(),
                       data={"channel": fields["channel"]})
     return case, event
-
-
-def _next_reference(now: datetime) -> str:
-    day = timezone.localtime(now).date()
-    return codes.case_reference(settings.CITY_CODE, day, serials.next_serial(day))
 
 
 # ---------------------------------------------------------------------------- the transition door

@@ -211,6 +211,25 @@ def test_a_refused_post_does_not_use_up_the_keys_minute(client, db):
     assert Case.objects.count() == 2
 
 
+def test_a_posts_rows_and_its_rate_count_reach_postgresql_in_one_statement(client, db, key):
+    """Each statement is a round trip that costs both servers CPU under load (docs/performance.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post_request(client, key)
+    assert response.status_code == 201, response.content
+    writes = [q["sql"] for q in captured if "INSERT INTO" in q["sql"] and "casesequence" not in q["sql"]]
+    tables = ("cases_case", "cases_caseevent", "duplicates_opencase", "open311_open311request", "open311_ratewindow")
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1 and all(f'INTO "{t}"' in writes[0] for t in tables), writes
+    else:
+        assert len(writes) == len(tables)
+    case = Case.objects.get(reference=response.json()[0]["service_request_id"])
+    assert Open311Request.objects.get(case=case).key.name == "test partner"
+    assert case.events.count() == 1
+
+
 def test_rate_window_turns_over_each_minute(db):
     key, _raw = services.issue_key(name="p", rate_per_minute=1)
     services.take_rate(key, now=600.0)
