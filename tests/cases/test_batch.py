@@ -80,6 +80,7 @@ def test_a_repeated_client_key_inside_a_callers_batch_still_answers_with_the_fir
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.transactional
 def test_a_batch_outside_a_transaction_is_refused_on_postgresql():
     if connection.vendor == "postgresql":  # its rows would otherwise wait past the end of the work
         with pytest.raises(RuntimeError, match="transaction"), bulk.batch():
