@@ -34,8 +34,8 @@ def next_serial(day: date, *, ids_for=()) -> tuple[int, list[int | None]]:
     (bulk.batch). SQLite gives None for each key (the insert assigns it)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            ids = "".join(f", nextval('{_id_sequence(model)}')" for model in ids_for)
-            cursor.execute(f"SELECT cases_next_serial(%s){ids}", [day])
+            ids = ", nextval(%s::regclass)" * len(ids_for)
+            cursor.execute(f"SELECT cases_next_serial(%s){ids}", [day, *(_id_sequence(m) for m in ids_for)])
             serial, *keys = cursor.fetchone()
             return serial, keys
     return _count_up({day: 1})[day], [None] * len(ids_for)  # SQLite's write lock orders creators

@@ -152,10 +152,8 @@ def _refs(refs: dict | None) -> dict:
 def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> Case:
     # Inside a caller's transaction (Open311, hotline) a savepoint is only worth its two round trips
     # when a repeated client key may collide: report_case then answers with the first case.
-    # Built before the transaction: on SQLite the write lock is held from BEGIN, so only the writes
-    # and the receivers happen under it.
-    # In bulk.batch() the case, its event and the receivers' rows go to PostgreSQL in one statement:
-    # their keys come with the serial.
+    # In bulk.batch() the case, its event and the receivers' rows go to PostgreSQL in one statement
+    # (their keys come with the serial); SQLite takes its write lock at the serial's upsert.
     case, event = new_case(actor, fields, now, reference="")
     if refs:
         event.data = {**event.data, "refs": refs}

@@ -1,4 +1,6 @@
-"""Fast bulk insert for seeding and imports: executemany with values adapted once per type.
+"""Fast inserts: executemany with values adapted once per type for seeding and imports, one
+precompiled INSERT for intake's hot rows (`insert_one`), and `batch()`, in which those rows share a
+round trip on PostgreSQL.
 
 Django's bulk_create compiles every value through the full field machinery; for a year of
 history (hundreds of thousands of rows) that dominates the run. Rows must be new, with pks set.
