@@ -126,7 +126,7 @@ def execute_after(sql: str, params) -> list[tuple]:
     trip, and return its rows. Only for a statement that does not read the tables those rows go to:
     PostgreSQL runs a statement's CTEs and its main part on one snapshot, so it would not see them."""
     db = connections[DEFAULT_DB_ALIAS]
-    return _send(db, sql, params) if getattr(db, "civicloop_pending", None) is not None else _run(db, sql, params)
+    return _send(db, sql, params) if _pending() is not None else _run(db, sql, params)
 
 
 def _pending() -> list | None:
