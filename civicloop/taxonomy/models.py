@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.lib import codes
 from civicloop.lib.workcal import Unit
@@ -107,12 +109,46 @@ class TimeLimit(models.Model):
         return f"{self.category_id or '默认'} {self.condition or ''} {self.get_stage_display()} {self.amount}{self.unit}"
 
 
+class CalendarYear(models.Model):
+    """The State Council's holiday arrangement (节假日安排) for one year, as the city entered it.
+
+    Its days are CalendarDay rows pointing here. For an entered year the arrangement is the whole
+    truth: days it does not list follow the statutory holidays and Monday–Friday, not the
+    chinesecalendar package. Entered and changed only through taxonomy.services.save_arrangement.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    confirmed = models.BooleanField(
+        _("confirmed"), default=False,
+        help_text=_("Ticked once the State Council's notice is published; a draft is used but still warned about."),
+    )
+    source = models.CharField(_("notice"), max_length=200, blank=True,
+                              help_text=_("The notice the days come from, e.g. its title and number."))
+    notes = models.TextField(_("notes"), blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class CalendarDay(models.Model):
-    """An administrator's override of the holiday schedule (published each year by the State Council)."""
+    """One day of a year's arrangement (year set), or an administrator's local override (year empty)."""
 
     date = models.DateField("日期 date", primary_key=True)
     is_workday = models.BooleanField("工作日 working day")
     note = models.CharField("说明 note", max_length=60, blank=True)
+    year = models.ForeignKey(
+        CalendarYear, models.CASCADE, null=True, blank=True, related_name="days", verbose_name=_("arrangement"),
+    )
 
     class Meta:
         ordering = ["date"]
