@@ -14,6 +14,8 @@ class Division(models.Model):
     """An administrative division, keyed by its statistical code (GB/T 2260 + 统计用区划代码)."""
 
     class Level(models.TextChoices):
+        PROVINCE = "province", "省级 province"
+        PREFECTURE = "prefecture", "地级 prefecture"
         COUNTY = "county", "区县 county"
         STREET = "street", "街道/乡镇 street/town"
         COMMUNITY = "community", "社区/村 community/village"
@@ -33,7 +35,9 @@ class Division(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        expected = {self.Level.COUNTY: 6, self.Level.STREET: 9, self.Level.COMMUNITY: 12}[self.level]
+        expected = codes.LEVEL_DIGITS.get(self.level)
+        if expected is None:
+            return  # an unknown level is reported by the field's own choices check
         if not (self.code.isdigit() and len(self.code) == expected):
             raise ValidationError({"code": f"{self.get_level_display()}代码应为{expected}位数字 / must be {expected} digits"})
         if self.parent_id and not self.code.startswith(self.parent_id):

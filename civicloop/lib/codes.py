@@ -7,6 +7,35 @@ from datetime import date
 _DIGITS = re.compile(r"^\d+$")
 
 
+# GB/T 2260 + 统计用区划代码: a division's level is told by its code's length.
+LEVEL_DIGITS = {"province": 2, "prefecture": 4, "county": 6, "street": 9, "community": 12}
+LEVEL_OF_DIGITS = {digits: level for level, digits in LEVEL_DIGITS.items()}
+ROOT_LEVELS = ("province", "prefecture", "county")  # what a deployment's jurisdiction may be
+
+
+def division_level(code: str) -> str | None:
+    """"province" … "community" for a well-formed division code, else None."""
+    if not _DIGITS.match(code or ""):
+        return None
+    return LEVEL_OF_DIGITS.get(len(code))
+
+
+def jurisdiction_code_problem(code: str) -> str | None:
+    """None when `code` can be a deployment's root: a province (2 digits), a prefecture-level city (4)
+    or a county-level unit (6)."""
+    if division_level(code) not in ROOT_LEVELS:
+        return "辖区代码应为2、4或6位数字 / a jurisdiction code is 2, 4 or 6 digits"
+    return None
+
+
+def county_of(code: str) -> str:
+    """The 6-digit county code (GB/T 2260) of a county, street, community or grid code: references
+    and facility ids are prefixed with the county where the case or facility is."""
+    if not (_DIGITS.match(code or "") and len(code) >= 6):
+        raise ValueError(f"no county in code {code!r}")
+    return code[:6]
+
+
 def street_kind(street_code: str) -> str:
     """The 3 street digits say 街道 (000–099), 镇 (100–199) or 乡 (200–299)."""
     n = int(street_code[6:9])
@@ -31,9 +60,9 @@ def category_code_problem(code: str) -> str | None:
     return None
 
 
-def case_reference(city_code: str, day: date, serial: int) -> str:
-    """Human-readable and sortable: 532503-20261122-000123."""
-    return f"{city_code}-{day:%Y%m%d}-{serial:06d}"
+def case_reference(county_code: str, day: date, serial: int) -> str:
+    """Human-readable and sortable: 532503-20261122-000123, the county being where the case is."""
+    return f"{county_code}-{day:%Y%m%d}-{serial:06d}"
 
 
 def component_id(division: str, component: str, serial: int) -> str:
