@@ -88,3 +88,19 @@ class Grid(models.Model):
     def save(self, *args, **kwargs):
         self.min_lon, self.min_lat, self.max_lon, self.max_lat = self.polygon().bounds
         super().save(*args, **kwargs)
+
+
+class GridShape(models.Model):
+    """A grid's earlier shape, kept when an import replaced it: who replaced it, when, from which file."""
+
+    grid = models.ForeignKey(Grid, models.CASCADE, related_name="shapes", verbose_name="网格 grid")
+    geometry = models.TextField("原范围 earlier GeoJSON (WGS-84)")
+    replaced_at = models.DateTimeField("替换时间 replaced at", db_index=True)
+    replaced_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="替换人 replaced by")
+    source_file = models.CharField("来源文件 source file", max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["grid", "-replaced_at", "-id"]
+        verbose_name = "网格历史范围 earlier grid shape"
+        verbose_name_plural = verbose_name
