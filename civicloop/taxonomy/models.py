@@ -53,6 +53,12 @@ class Category(models.Model):
     )
     priority = models.PositiveSmallIntegerField("优先级 priority", choices=Priority.choices, default=Priority.NORMAL)
     allow_anonymous = models.BooleanField("允许匿名上报 anonymous reports", default=True)
+    # A local category is counted upward (province, ministry) as the national one it maps to.
+    national = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="local_categories",
+        limit_choices_to={"is_local": False}, verbose_name=_("national category"),
+        help_text=_("For a local category: the GB/T 47678.5 category it is reported upward as."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -68,6 +74,17 @@ class Category(models.Model):
             raise ValidationError({"code": problem})
         if self.code[:2] != self.major_code:
             raise ValidationError({"major_code": "大类须与代码前两位一致 / the major class is the code's first two digits"})
+        self._clean_national()
+
+    def _clean_national(self) -> None:
+        if not self.is_local:
+            if self.national_id:
+                raise ValidationError({"national": _("Only a local category maps to a national one.")})
+            return
+        if not self.national_id:
+            raise ValidationError({"national": _("A local category needs the national category it is reported as.")})
+        if self.national.is_local:
+            raise ValidationError({"national": _("The national category must be one of GB/T 47678.5, not a local one.")})
 
 
 class DepartmentRoute(models.Model):
