@@ -3,6 +3,11 @@
 Case-handling limits are set in 工作时 / 工作日 (only working periods of
 working days count, 调休 weekend days included) or in natural time.  Working
 time is counted on the local wall clock of the calendar's time zone.
+
+Whether a day is worked, first match wins: a day the city entered (a local override, or a day of
+the year's arrangement); for a year whose arrangement is entered, the statutory holidays and
+Monday–Friday; the chinesecalendar package for the years it knows; else the statutory holidays
+(computed from the law, lib/holidays.py) and Monday–Friday.
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from civicloop.lib.holidays import is_statutory_holiday
 
 Periods = tuple[tuple[time, time], ...]
 
@@ -89,6 +96,11 @@ def _official_workday(d: date) -> bool | None:
         return None
 
 
+def official_year_known(year: int) -> bool:
+    """Whether the chinesecalendar package has the State Council's arrangement for `year`."""
+    return _official_workday(date(year, 1, 1)) is not None
+
+
 _DAY = timedelta(days=1)
 _PERIOD_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -99,11 +111,14 @@ class WorkCalendar:
         *,
         periods: Periods = ((time(8, 30), time(12, 0)), (time(14, 30), time(18, 0))),
         overrides: Mapping[date, bool] | None = None,
+        arranged_years: frozenset[int] = frozenset(),
         tz: str = "Asia/Shanghai",
     ) -> None:
         self.periods = self._validate(tuple(periods))
         # A read-only copy: is_workday() memoises, so the days must not change afterwards.
         self.overrides: Mapping[date, bool] = MappingProxyType(dict(overrides or {}))
+        # Years whose whole arrangement is among the overrides: chinesecalendar is not asked about them.
+        self.arranged_years = frozenset(arranged_years)
         self.tz = ZoneInfo(tz)
         self._known: dict[date, bool] = {}
         self._day_seconds = sum(_seconds(a, b) for a, b in self.periods)
@@ -136,14 +151,14 @@ class WorkCalendar:
         return cls._validate(tuple(periods))
 
     def is_workday(self, d: date) -> bool:
-        """Overrides, then the State Council schedule, then Monday–Friday."""
+        """Overrides, then the State Council schedule, then the statutory holidays and Monday–Friday."""
         known = self._known.get(d)
         if known is None:  # memoised per calendar: advance() asks about every day it crosses
             if d in self.overrides:
                 known = self.overrides[d]
             else:
-                official = _official_workday(d)
-                known = d.weekday() < 5 if official is None else official
+                official = None if d.year in self.arranged_years else _official_workday(d)
+                known = (d.weekday() < 5 and not is_statutory_holiday(d)) if official is None else official
             self._known[d] = known
         return known
 

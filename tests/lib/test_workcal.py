@@ -123,10 +123,11 @@ def test_elapsed_counts_only_working_time() -> None:
 # --- overrides and years without data --------------------------------------------------
 
 
-def test_years_without_library_data_fall_back_to_monday_to_friday() -> None:
+def test_years_without_library_data_fall_back_to_statutory_holidays_and_monday_to_friday() -> None:
     assert CAL.is_workday(date(2027, 1, 4))  # Monday
     assert not CAL.is_workday(date(2027, 1, 9))  # Saturday
-    assert CAL.is_workday(date(2027, 10, 1))  # a Friday: no holiday data yet
+    assert not CAL.is_workday(date(2027, 10, 1))  # a Friday, but National Day by law (lib/holidays.py)
+    assert CAL.is_workday(date(2027, 10, 4))  # the Monday after: no arrangement, so no bridged days
     assert not CAL.is_workday(date(2003, 1, 4))  # before the data, too (Saturday)
 
 
