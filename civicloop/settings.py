@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 
 from civicloop import env
+from civicloop.lib import codes
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "civicloop-development-only-secret-do-not-use-in-production"
@@ -23,7 +24,12 @@ if ENVIRONMENT == "production":
         raise env.ConfigError("CIVICLOOP_DEBUG must be off in production")
 
 # --- the city -----------------------------------------------------------------------------
-CITY_CODE = env.text("CIVICLOOP_CITY_CODE", "532503")
+# The deployment's root division and everything below it: a province (2 digits), a prefecture-level
+# city (4) or a county-level unit (6). CIVICLOOP_CITY_CODE is the older name of the same key.
+JURISDICTION = env.text("CIVICLOOP_JURISDICTION", env.text("CIVICLOOP_CITY_CODE", "532503")).strip()
+if codes.jurisdiction_code_problem(JURISDICTION):
+    raise env.ConfigError(f"CIVICLOOP_JURISDICTION: expected a 2-, 4- or 6-digit division code, got {JURISDICTION!r}")
+CITY_CODE = JURISDICTION  # the older name, for code that still reads it
 CITY_NAME = env.text("CIVICLOOP_CITY_NAME", "蒙自市")
 WORK_PERIODS = env.text("CIVICLOOP_WORK_PERIODS", "08:30-12:00,14:30-18:00")
 WARN_FRACTION = env.number("CIVICLOOP_WARN_FRACTION", 0.8, low=0.05, high=0.99)

@@ -212,7 +212,8 @@ class _Run:
 
     def _note_own_format(self, reference: str) -> None:
         match = _OWN_REFERENCE.match(reference or "")
-        if match and match["city"] == settings.CITY_CODE:
+        # The day's serial is shared by every county of the jurisdiction (serials.py).
+        if match and match["city"].startswith(settings.JURISDICTION):
             day = datetime.strptime(match["day"], "%Y%m%d").date()
             self.sequence_floor[day] = max(self.sequence_floor.get(day, 0), int(match["serial"]))
 
@@ -274,7 +275,7 @@ def _number(built: list[_Built]) -> None:
         if b.given_reference:
             continue
         day = timezone.localtime(b.case.reported_at).date()
-        b.case.reference = codes.case_reference(settings.CITY_CODE, day, next(reserved[day]))
+        b.case.reference = codes.case_reference(codes.county_of(b.case.community_id), day, next(reserved[day]))
 
 
 def reserve_ids(model, count: int) -> list[int]:

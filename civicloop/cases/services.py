@@ -160,7 +160,7 @@ def _create(actor, fields: dict, now: datetime, *, refs: dict | None = None) -> 
     with transaction.atomic(savepoint=fields["client_key"] is not None), bulk.batch():
         day = timezone.localtime(now).date()
         serial, (case.pk, event.pk) = serials.next_serial(day, ids_for=(Case, CaseEvent))
-        case.reference = codes.case_reference(settings.CITY_CODE, day, serial)
+        case.reference = codes.case_reference(codes.county_of(case.community_id), day, serial)
         bulk.insert_one(case)
         event.case = case
         bulk.insert_one(event)

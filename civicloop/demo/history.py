@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -144,7 +143,7 @@ class Simulator:
             reporter_phone="" if actor else f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
             self_handled=self_handled, client_key=None,
         )
-        case, first = services.new_case(actor, fields, reported_at, reference=self._reference(reported_at))
+        case, first = services.new_case(actor, fields, reported_at, reference=self._reference(reported_at, fields["community_id"]))
         walk = Walk(self, case, [first], reported_at)
         try:
             walk.path(category)
@@ -165,10 +164,10 @@ class Simulator:
         extra = self.rng.choice(["", "，请尽快处理", "，已持续好几天了", "，希望有关部门管一管", "，影响市容"])
         return self.texts[category] + extra
 
-    def _reference(self, at: datetime) -> str:
+    def _reference(self, at: datetime, community: str) -> str:
         day = timezone.localtime(at).date()
         self.serials[day] += 1
-        return codes.case_reference(settings.CITY_CODE, day, self.serials[day])
+        return codes.case_reference(codes.county_of(community), day, self.serials[day])
 
 
 class Walk:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Iterable, Iterator
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -180,7 +179,7 @@ def _case(shape, case_id, reported, local_day, rng, cast, departments, category,
     case = {"id": case_id, "channel": shape.channel, "lon": 103.38, "lat": 23.36, "grid_id": grid,
             "community_id": community, "street_id": street, "category_id": category, "description": "synthetic",
             # unique: ids a million apart are never reported on the same day here
-            "reference": codes.case_reference(settings.CITY_CODE, local_day, case_id % 1_000_000),
+            "reference": codes.case_reference(codes.county_of(community), local_day, case_id % 1_000_000),
             "reported_at": db_time(reported), "stage_limit_seconds": 3600.0, "self_handled": shape.path == "self_closed",
             "reporter_id": actors["inspector"] if patrol else None,
             "department_id": department if dispatched else None,

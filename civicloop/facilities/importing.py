@@ -210,7 +210,8 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
     code = codes.upgrade_legacy_component_id(code)  # 16-digit ids of the 2013 standard
     component = _text(row, "component", 5) or (code[6:11] if len(code) == 17 else "")
     if code:
-        problem = rules.facility_id_problem(code, county=settings.CITY_CODE, components=components)
+        # The county is checked against the place below, once the point is known.
+        problem = rules.facility_id_problem(code, county=code[:6], components=components)
         if problem:
             raise BadRow(problem)
         if component != code[6:11]:
@@ -229,6 +230,10 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
         keeper = services.keeper_for(_text(row, "keeper_name", 40), _text(row, "keeper_phone", 20))
     except ServiceError as exc:
         raise BadRow(str(exc)) from None
+    problem = code and rules.facility_id_problem(code, county=codes.county_of(place["community_id"]),
+                                                 components=components)
+    if problem:
+        raise BadRow(problem)
     fields = {"component_id": component, "name": name, "address": _text(row, "address", 200), **place,
               "state": STATE_NAMES[state], "competent_code": _text(row, "competent_code", 18),
               "competent_name": _text(row, "competent_name", 80), "owner_unit": _text(row, "owner_unit", 80),
@@ -238,7 +243,7 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
         fields["keeper_id"] = keeper.pk
     existing = _existing(code, component, name, place)
     if existing is None:
-        new_id = code or services.allocate_id(component)
+        new_id = code or services.allocate_id(component, county=codes.county_of(place["community_id"]))
         Facility.objects.create(id=new_id, **{**fields, "initial_date": fields["initial_date"] or timezone.localdate()})
         return "created", new_id
     changed = [k for k, v in fields.items() if v not in (None, "") and getattr(existing, k) != v]

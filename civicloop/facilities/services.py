@@ -12,6 +12,7 @@ from civicloop.core import revisions
 from civicloop.facilities import index, rules
 from civicloop.facilities.models import Facility, FacilityCase, Keeper
 from civicloop.geo.index import locate
+from civicloop.lib import codes
 from civicloop.notify import services as notify
 from civicloop.taxonomy.models import Component
 
@@ -22,16 +23,17 @@ def component_codes() -> frozenset[str]:
     return frozenset(Component.objects.values_list("code", flat=True))
 
 
-def check_id(code: str) -> None:
-    problem = rules.facility_id_problem(code, county=settings.CITY_CODE, components=component_codes())
+def check_id(code: str, *, county: str) -> None:
+    """`county`: the 6-digit code of the county where the facility stands (its id starts with it)."""
+    problem = rules.facility_id_problem(code, county=county, components=component_codes())
     if problem:
         raise InvalidInput.field("id", problem)
 
 
-def allocate_id(component: str) -> str:
-    prefix = f"{settings.CITY_CODE}{component}"
+def allocate_id(component: str, *, county: str) -> str:
+    prefix = f"{county}{component}"
     highest = Facility.objects.filter(id__startswith=prefix).aggregate(top=Max("id"))["top"]
-    return rules.next_id(settings.CITY_CODE, component, highest)
+    return rules.next_id(county, component, highest)
 
 
 def place_fields(lon: float, lat: float) -> dict:
@@ -50,14 +52,15 @@ def register_facility(*, component: str, name: str, lon: float, lat: float, id: 
     fields = {"component_id": component, "name": name.strip()[:80], "keeper": keeper, **place_fields(lon, lat),
               "initial_date": attributes.pop("initial_date", None) or timezone.localdate(), **attributes}
     if id:
-        check_id(id)
+        check_id(id, county=codes.county_of(fields["community_id"]))
         if id[6:11] != component:
             raise InvalidInput.field("id", "标识码中的部件代码与部件类型不符 / the id's component code differs from the type")
         return Facility.objects.create(id=id, **fields)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Facility.objects.create(id=allocate_id(component), **fields)
+                return Facility.objects.create(id=allocate_id(component, county=codes.county_of(fields["community_id"])),
+                                               **fields)
         except IntegrityError:
             continue  # someone took the same serial a moment ago: take the next
     raise InvalidInput.field("id", "标识码分配冲突，请重试 / could not allocate an id; try again")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from civicloop.core.errors import InvalidInput
+from civicloop.geo import jurisdiction
 from civicloop.lib import coords
 
 
@@ -23,6 +24,11 @@ def parse_point(lon, lat, crs: str = "wgs84") -> tuple[float, float]:
             raise InvalidInput.field(name, "坐标须为数字 / coordinate must be a number") from None
         if not math.isfinite(values[name]):
             raise InvalidInput.field(name, "坐标须为有限数字 / coordinate must be finite")
+    # China's box first: cheap, and the offsets of GCJ-02 and BD-09 are defined only inside it.
     if not coords.in_china(values["lon"], values["lat"]):
         raise InvalidInput.field("location", "位置不在中国境内 / the point is outside China")
-    return coords.to_wgs84(values["lon"], values["lat"], system)
+    lon, lat = coords.to_wgs84(values["lon"], values["lat"], system)
+    area = jurisdiction.root()
+    if not area.contains(lon, lat):
+        raise InvalidInput.field("location", f"位置不在{area.name}辖区的网格范围内 / the point is outside the city ({area.name})")
+    return lon, lat
