@@ -21,6 +21,16 @@ if os.environ.get("CI"):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each test run gets databases of its own (a suffix with the process id, after xdist's gw0/gw1):
+    two runs on one machine — two developers' checkouts, an editor's test runner beside `make test` —
+    would otherwise create, flush and drop the same SQLite file or PostgreSQL database under each other."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the demo city (divisions, grids, departments, staff; no history) once per database."""
     from civicloop.demo import city
