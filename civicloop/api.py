@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicloop.core.errors import ServiceError
 
@@ -27,14 +27,27 @@ def validation_error(request: HttpRequest, exc: ValidationError):
         loc = [str(part) for part in err.get("loc", []) if part not in ("body", "query", "path", "payload")]
         errors.append({"field": ".".join(loc) or "body", "message": _zh(err)})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return api.create_response(request, {"code": "invalid", "detail": detail, "errors": errors}, status=422)
+    body = {"code": "invalid", "field": errors[0]["field"] if errors else None, "message": detail, "detail": detail,
+            "errors": errors}
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError):
+    message = "请先登录或提供有效令牌 / a valid token is required"
     return api.create_response(
-        request, {"code": "unauthorized", "detail": "请先登录或提供有效令牌 / a valid token is required"}, status=401
+        request, {"code": "unauthorized", "field": None, "message": message, "detail": message}, status=401
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    """Ninja's own refusals (a body it cannot parse, a wrong content type) in the same shape."""
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+    message = str(exc) or code
+    return api.create_response(request, {"code": code, "field": None, "message": message, "detail": message},
+                               status=exc.status_code)
 
 
 def _zh(err: dict) -> str:

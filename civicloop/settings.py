@@ -14,7 +14,9 @@ DEV_SECRET = "civicloop-development-only-secret-do-not-use-in-production"
 ENVIRONMENT = env.text("CIVICLOOP_ENV", "development")  # development | test | production
 DATA_DIR = Path(env.text("CIVICLOOP_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 SECRET_KEY = env.text("CIVICLOOP_SECRET_KEY", DEV_SECRET)
-DEBUG = env.boolean("CIVICLOOP_DEBUG", ENVIRONMENT == "development")
+# Off unless asked for: Django's debug pages list every URL and show tracebacks, and the demo is what
+# people try first and what many deploy.
+DEBUG = env.boolean("CIVICLOOP_DEBUG", False)
 ALLOWED_HOSTS = env.listing("CIVICLOOP_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 if ENVIRONMENT == "production":
@@ -101,6 +103,10 @@ DELIVERY_KEEP_DAYS = env.integer("CIVICLOOP_DELIVERY_KEEP_DAYS", 90, minimum=1)
 # photo, name or phone). Off unless the city turns it on.
 PUBLIC_MAP = env.boolean("CIVICLOOP_PUBLIC_MAP", False)
 PUBLIC_MAP_DAYS = env.integer("CIVICLOOP_PUBLIC_MAP_DAYS", 30, minimum=1)
+# Whether others (followers, the nearby list, Open311) may read a citizen's description and see the
+# photos: never (unless staff mark the case public), or once the centre has filed it (立案 as the
+# screening). docs/security.md; cases.publicity applies it.
+CITIZEN_REPORTS_PUBLIC = env.choice("CIVICLOOP_CITIZEN_REPORTS_PUBLIC", ("never", "after_filing"), "never")
 # The address citizens reach the site at, for links in messages (WeChat opens them).
 PUBLIC_URL = env.text("CIVICLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
@@ -160,6 +166,7 @@ INSTALLED_APPS = [
     "civicloop.classifier",
     "civicloop.duplicates",
     "civicloop.open311",
+    "civicloop.setupdata",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +176,7 @@ MIDDLEWARE = [
     "civicloop.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicloop.core.middleware.ChosenLanguageMiddleware",
+    "civicloop.core.hygiene.RequestHygieneMiddleware",  # bad characters and bodies: before any view or query
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

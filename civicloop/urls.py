@@ -11,6 +11,11 @@ admin.site.site_header = "civicloop 数字城管 管理后台"
 admin.site.site_title = "civicloop"
 admin.site.index_title = "配置 Configuration"
 
+handler400 = "civicloop.core.views.bad_request"
+handler403 = "civicloop.core.views.forbidden"
+handler404 = "civicloop.core.views.not_found"
+handler500 = "civicloop.core.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("healthz", healthz, name="healthz"),
@@ -40,6 +45,7 @@ urlpatterns = [
     path("", include("civicloop.routing.urls")),
     path("", include("civicloop.classifier.urls")),
     path("", include("civicloop.duplicates.urls")),
+    path("", include("civicloop.setupdata.urls")),
 
     path("i18n/", include("django.conf.urls.i18n")),
 ]

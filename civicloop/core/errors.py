@@ -13,7 +13,10 @@ class ServiceError(Exception):
         self.extra = extra
 
     def as_dict(self) -> dict:
-        body = {"code": self.code, "detail": self.message}
+        """The API's error shape (docs/api.md): code, field (the first one named), message; `detail`
+        and `errors` carry the same for clients written against the earlier shape."""
+        field = self.errors[0].get("field") if self.errors else None
+        body = {"code": self.code, "field": field, "message": self.message, "detail": self.message}
         if self.errors:
             body["errors"] = self.errors
         body.update(self.extra)

@@ -12,6 +12,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         callable() -> int (how much work was done); the worker loops until all return 0
     demo_seed = "civicloop.points.demo.seed"
         callable(stdout) -> None; seeds the demo city (must do nothing if already seeded)
+    error_format = ("/open311/", "civicloop.open311.views.refusal_response")
+        requests under that path prefix get refused input (core/hygiene.py) and the site's 404/500
+        answered by callable(request, refusal) -> HttpResponse, in the app's own error format
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
 """
@@ -56,6 +59,18 @@ def case_panels(request, case) -> list[str]:
 
 def worker_jobs() -> list[tuple[str, Callable[[], int]]]:
     return [(name, _callable(path)) for _app, entries in _declared("worker_jobs") for name, path in entries]
+
+
+def error_renderer(path: str) -> Callable | None:
+    for prefix, renderer in _error_formats():
+        if path.startswith(prefix):
+            return _callable(renderer)
+    return None
+
+
+@cache
+def _error_formats() -> tuple[tuple[str, str], ...]:
+    return tuple(value for _app, value in _declared("error_format"))
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:

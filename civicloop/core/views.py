@@ -2,12 +2,16 @@ import time
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from civicloop import __version__
+from civicloop.taxonomy.queries import calendar_status
+from civicloop.core.hygiene import Refusal, respond
 
 
 def healthz(request):
-    """Load balancers call this: 200 when the database answers, 503 when it does not."""
+    """Load balancers call this: 200 when the database answers, 503 when it does not; "degraded"
+    (still 200) while the coming year's holiday arrangement is unknown."""
     started = time.perf_counter()
     try:
         with connection.cursor() as cursor:
@@ -19,6 +23,32 @@ def healthz(request):
             status=503,
         )
     ms = round((time.perf_counter() - started) * 1000, 2)
-    return JsonResponse(
-        {"status": "ok", "version": __version__, "database": {"ok": True, "vendor": connection.vendor, "ms": ms}}
-    )
+    # Still 200 when degraded: the instance serves; someone has work to do (docs/calendar.md).
+    cal = calendar_status()
+    return JsonResponse({
+        "status": "ok" if cal.ok else "degraded", "version": __version__,
+        "database": {"ok": True, "vendor": connection.vendor, "ms": ms},
+        "calendar": {"ok": cal.ok, "year": cal.year, **({"reason": cal.problem} if not cal.ok else {})},
+    })
+
+
+# ---------------------------------------------------------------------------- the site's error answers
+# Friendly pages in the person's language with the request id (no internals, whatever DEBUG says for
+# Django's own pages), the API's JSON error under /api/, an app's own format where it declares one.
+
+
+def bad_request(request, exception=None):
+    return respond(request, Refusal(400, "bad_request", None, _("The request could not be understood.")))
+
+
+def forbidden(request, exception=None):
+    return respond(request, Refusal(403, "forbidden", None, _("You may not open this page.")))
+
+
+def not_found(request, exception=None):
+    return respond(request, Refusal(404, "not_found", None, _("No such page.")))
+
+
+def server_error(request):
+    return respond(request, Refusal(500, "server_error", None,
+                                    _("Something went wrong on our side. Please try again later.")))

@@ -9,3 +9,4 @@ class Open311Config(AppConfig):
     worker_jobs = [("open311 rate windows", "civicloop.open311.services.forget_old_windows")]
     case_panel = "civicloop.open311.views_console.case_panel"
     demo_seed = "civicloop.open311.demo.seed"
+    error_format = ("/open311/", "civicloop.open311.views.refusal_response")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,11 @@ def open311_view(methods: tuple[str, ...] = ("GET",)):
                 return _error(fmt, services.as_open311(exc))
             except Http404:
                 return _error(fmt, Open311Error(404, "没有这个资源 / not found"))
+            except DataError:
+                # The database refused a value (out of range, not text): the input is bad for good, so
+                # 400, never 503 with Retry-After, which would make an obedient client send it for ever.
+                log.warning("open311: a value the database refused", exc_info=True)
+                return _error(fmt, bad("请求中有无法保存的内容 / the request holds a value that cannot be stored"))
             except DatabaseError:
                 log.exception("open311: database error")
                 return _error(fmt, Open311Error(503, "服务暂时不可用，请稍后重试 / service unavailable, try again shortly",
@@ -219,6 +224,14 @@ def media(request: HttpRequest, reference: str, attachment_id: int):
     response = attachments.file_response(item, size=param(request.GET, "size"))
     response.setdefault("Cache-Control", "public, max-age=3600")
     return response
+
+
+def refusal_response(request: HttpRequest, refusal) -> HttpResponse:
+    """What core/hygiene.py (and the site's error handlers) refuse under /open311/, in the spec's
+    format: bad input is 400 (the spec's code for it), a missing resource 404."""
+    fmt = "json" if request.path_info.rstrip("/").endswith(".json") else "xml"
+    status = 400 if refusal.status == 422 else refusal.status
+    return _error(fmt, Open311Error(status, refusal.message))
 
 
 @csrf_exempt
