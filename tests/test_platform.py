@@ -1,19 +1,22 @@
 """The platform around the loop: health check, taxonomy, configuration, CLI, demo seed."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
 from civicloop.taxonomy.models import Category, Component
+from civicloop.taxonomy import queries
 from civicloop.taxonomy.queries import config
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_the_database(client):
+def test_healthz_reports_the_database(client, monkeypatch):
+    # On a day the year's holiday arrangement is known; tests/taxonomy checks "degraded" without it.
+    monkeypatch.setattr(queries, "today", lambda: date(2026, 6, 1))
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
 

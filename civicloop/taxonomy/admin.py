@@ -5,11 +5,17 @@ config() (limits, routing, calendar) follows in every process.
 """
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.geo.models import Division
-from civicloop.taxonomy.models import CalendarDay, Category, Component, DepartmentRoute, TimeLimit
+from civicloop.lib.holidays import ArrangementError, parse_arrangement
+from civicloop.taxonomy import services
+from civicloop.taxonomy.models import CalendarDay, CalendarYear, Category, Component, DepartmentRoute, TimeLimit
 
 WEEKDAYS = "一二三四五六日"
+
+# An administrator's console home is the admin index: the missing-holiday-arrangement warning goes there.
+admin.site.index_template = "taxonomy/admin_index.html"
 
 
 class TimeLimitForm(forms.ModelForm):
@@ -125,13 +131,20 @@ class CalendarDayAdmin(admin.ModelAdmin):
     """Overrides of the State Council's holiday schedule; the stage clocks follow at once."""
 
     form = CalendarDayForm
-    list_display = ("date", "weekday", "day_kind", "note")
-    list_filter = ("is_workday",)
+    list_display = ("date", "weekday", "day_kind", "note", "year")
+    list_filter = ("is_workday", "year")
     date_hierarchy = "date"
     ordering = ("-date",)
 
     def get_readonly_fields(self, request, obj=None):
         return ("date",) if obj is not None else ()  # the key; delete and add to move a day
+
+    # A day of a year's arrangement changes only with its arrangement (loaded again as a whole).
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.year_id)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.year_id)
 
     @admin.display(description="星期 weekday")
     def weekday(self, day):
@@ -140,3 +153,63 @@ class CalendarDayAdmin(admin.ModelAdmin):
     @admin.display(description="安排 arrangement", ordering="is_workday")
     def day_kind(self, day):
         return "上班 working day" if day.is_workday else "休息 day off"
+
+
+class ArrangementFileForm(forms.ModelForm):
+    """Adding a year = loading its arrangement file; loading a year again replaces it."""
+
+    file = forms.FileField(label=_("Arrangement file (TOML)"),
+                           help_text=_("See docs/calendar.md for the format; a file with any mistake saves nothing."))
+
+    class Meta:
+        model = CalendarYear
+        fields: list[str] = []
+
+    def clean_file(self):
+        try:
+            self.arrangement = parse_arrangement(self.cleaned_data["file"].read().decode("utf-8"))
+            services.check_arrangement(self.arrangement)
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+        except ArrangementError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return self.cleaned_data["file"]
+
+
+class ArrangementDayInline(admin.TabularInline):
+    model = CalendarDay
+    fields = ("date", "is_workday", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """The State Council's arrangement of each year, entered from its file through the one service."""
+
+    list_display = ("year", "confirmed", "source", "entered_by", "entered_at")
+    readonly_fields = ("year", "confirmed", "source", "notes", "entered_by", "entered_at")
+    inlines = [ArrangementDayInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ArrangementFileForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        return False  # shown read-only: load the file again to change a year
+
+    def save_model(self, request, obj, form, change):
+        saved = services.save_arrangement(form.arrangement, by=request.user)
+        obj.__dict__.update({k: v for k, v in saved.year.__dict__.items() if not k.startswith("_")})
+        obj._state.adding = False

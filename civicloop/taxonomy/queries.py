@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from civicloop.core.revisions import RevisionCache
-from civicloop.lib.workcal import Limit, Unit, WorkCalendar
+from civicloop.lib.workcal import Limit, Unit, WorkCalendar, official_year_known
 
 REVISION = "taxonomy"
 
@@ -40,6 +42,7 @@ class TaxonomyConfig:
     routes: dict[tuple[str, str], str] = field(default_factory=dict)
     limits: dict[tuple[str | None, str, str], Limit] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    arrangements: dict[int, bool] = field(default_factory=dict)  # entered year → confirmed
 
     def limit(self, category: str | None, condition: str, stage: str) -> Limit:
         for key in ((category, condition, stage), (category, "", stage), (None, condition, stage), (None, "", stage)):
@@ -59,9 +62,10 @@ class TaxonomyConfig:
 
 
 def _load() -> TaxonomyConfig:
-    from civicloop.taxonomy.models import CalendarDay, Category, DepartmentRoute, TimeLimit
+    from civicloop.taxonomy.models import CalendarDay, CalendarYear, Category, DepartmentRoute, TimeLimit
 
-    config = TaxonomyConfig(calendar=_calendar(CalendarDay))
+    arrangements = dict(CalendarYear.objects.values_list("year", "confirmed"))
+    config = TaxonomyConfig(calendar=_calendar(CalendarDay, arrangements), arrangements=arrangements)
     for c in Category.objects.all():
         config.categories[c.code] = CategoryInfo(
             c.code, c.name, c.major_name, c.department_id, c.priority, c.active, c.allow_anonymous,
@@ -74,10 +78,11 @@ def _load() -> TaxonomyConfig:
     return config
 
 
-def _calendar(CalendarDay) -> WorkCalendar:
+def _calendar(CalendarDay, arrangements: dict[int, bool]) -> WorkCalendar:
     overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
     return WorkCalendar(
-        periods=WorkCalendar.parse_periods(settings.WORK_PERIODS), overrides=overrides, tz=settings.TIME_ZONE
+        periods=WorkCalendar.parse_periods(settings.WORK_PERIODS), overrides=overrides,
+        arranged_years=frozenset(arrangements), tz=settings.TIME_ZONE,
     )
 
 
@@ -86,6 +91,44 @@ _cache: RevisionCache[TaxonomyConfig] = RevisionCache(REVISION, _load)
 
 def config() -> TaxonomyConfig:
     return _cache.get()
+
+
+def today() -> date:
+    """The city's date: the one seam tests replace to see the calendar warning on a given day."""
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    year: int  # the year looked ahead to
+    ok: bool
+    reason: str  # "" | "missing" | "draft"
+
+    @property
+    def problem(self) -> str:
+        if self.reason == "missing":
+            return f"the holiday arrangement for {self.year} is not entered"
+        if self.reason == "draft":
+            return f"the holiday arrangement for {self.year} is entered but not confirmed"
+        return ""
+
+
+# From this month on, next year's arrangement is due: the State Council publishes it in the autumn.
+WARN_FROM_MONTH = 11
+
+
+def calendar_status(on: date | None = None) -> CalendarStatus:
+    """Whether the coming year's holiday arrangement is known, as of `on` (default: today).
+
+    Checked from 1 November; a year is known when its entered arrangement is confirmed or when
+    the chinesecalendar package has it.
+    """
+    on = on or today()
+    year = on.year + 1 if on.month >= WARN_FROM_MONTH else on.year
+    entered = config().arrangements.get(year)
+    if entered or (entered is None and official_year_known(year)):
+        return CalendarStatus(year, True, "")
+    return CalendarStatus(year, False, "draft" if entered is False else "missing")
 
 
 def suggest_categories(text: str, *, limit: int = 3) -> list[tuple[CategoryInfo, float]]:
