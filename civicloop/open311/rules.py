@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from civicloop.lib import phones
+
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 MAX_IDS = 1000
@@ -212,14 +214,10 @@ def kinds_for(statuses: tuple[str, ...]) -> tuple[str, ...] | None:
     return ("open",) if statuses == ("open",) else ("closed", "void")
 
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})(\d{4})(?!\d)")
-
-
 def mask_phones(text: str) -> str:
-    """Descriptions are public here; a reporter may have typed a phone number into one."""
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: f"{m.group(1)}-{'*' * len(m.group(2))}{m.group(3)}", text)
+    """Descriptions are public here; a reporter may have typed a phone number into one, in any of
+    the ways lib.phones knows (full-width digits, any separators, +86)."""
+    return phones.mask_phones(text)
 
 
 def w3c(value: datetime | None, tz: ZoneInfo) -> str | None:
