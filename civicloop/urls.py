@@ -45,6 +45,7 @@ urlpatterns = [
     path("", include("civicloop.routing.urls")),
     path("", include("civicloop.classifier.urls")),
     path("", include("civicloop.duplicates.urls")),
+    path("", include("civicloop.geo.urls")),
     path("", include("civicloop.setupdata.urls")),
 
     path("i18n/", include("django.conf.urls.i18n")),
