@@ -61,11 +61,13 @@ class Command(BaseCommand):
     def _show(self, year: int) -> None:
         entered = CalendarYear.objects.filter(year=year).select_related("entered_by").first()
         self.stdout.write(f"{year}: {_origin(year, entered)}\n")
-        if year >= holidays.FIRST_YEAR:
+        statutory = holidays.statutory_holidays(year) if year >= holidays.FIRST_YEAR else {}
+        if statutory:
             self.stdout.write("Statutory holidays (by law):\n")
-            for d, festival in holidays.statutory_holidays(year).items():
+            for d, festival in statutory.items():
                 self.stdout.write(f"  {d} 星期{WEEKDAYS[d.weekday()]}  {festival.label_zh}\n")
-        notes = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "note"))
+        notes = {d: f.label_zh for d, f in statutory.items()}
+        notes.update(CalendarDay.objects.filter(date__year=year).values_list("date", "note"))
         calendar = config().calendar
         off = [d for d in _days_of(year) if d.weekday() < 5 and not calendar.is_workday(d)]
         worked = [d for d in _days_of(year) if d.weekday() >= 5 and calendar.is_workday(d)]
