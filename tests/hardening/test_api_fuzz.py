@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given
+from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hsettings
 
 from civicloop.org.models import ApiToken, User
 from civicloop.wsgi import application
 
-EXAMPLES = 12
+EXAMPLES = {"positive": 12, "negative": 6}  # per operation: inputs that fit the schema, and inputs that do not
+MALFORMED_BODIES = [  # what a broken client or an attacker sends instead of a body
+    ("application/json", b"{not json"),
+    ("application/json", b'{"description": "\\ud800"}'),
+    ("multipart/form-data", b"--x\r\nno boundary given"),
+    ("multipart/form-data; boundary=B", b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG'),
+    ("text/xml", b"<case/>"),
+]
 
 
 @pytest.fixture
@@ -33,7 +41,7 @@ def keep_connection():
 
 def test_schemathesis_finds_no_server_error_in_the_api(db, keep_connection):
     import schemathesis
-    from schemathesis.checks import not_a_server_error
+    from schemathesis.generation import GenerationMode
 
     _, token = ApiToken.issue(User.objects.get(username="operator"), name="fuzz")
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
@@ -41,16 +49,52 @@ def test_schemathesis_finds_no_server_error_in_the_api(db, keep_connection):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 50  # the walk found the API (cases, citizens, evaluation, geo, auth)
     for operation in operations:
-        @hsettings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def run(case):
-            for headers in ({"Authorization": f"Bearer {token}"}, {}):
-                response = case.call(headers=headers)
-                seen.setdefault(f"{case.method} {operation.path}", set()).add(response.status_code)
-                case.validate_response(response, checks=[not_a_server_error])
-                assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text[:300]}"
-
-        run()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            _fuzz(operation, mode, token, seen)
     print("status codes per operation:", {op: sorted(codes) for op, codes in sorted(seen.items())})
     assert len(seen) == len(operations)
+
+
+def _fuzz(operation, mode, token: str, seen: dict[str, set[int]]) -> None:
+    @hsettings(max_examples=EXAMPLES[mode.value], deadline=None, derandomize=True, database=None,
+               suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        from schemathesis.checks import not_a_server_error
+
+        for headers in ({"Authorization": f"Bearer {token}"}, {}):
+            response = case.call(headers=headers)
+            seen.setdefault(f"{case.method} {operation.path}", set()).add(response.status_code)
+            case.validate_response(response, checks=[not_a_server_error])
+            assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text[:300]}"
+
+    try:
+        run()
+    except Unsatisfiable:
+        if mode.value == "positive":
+            raise  # only an operation that takes nothing has no input that breaks its schema
+
+
+def test_malformed_bodies_get_the_error_shape_on_every_api_operation(db):
+    """Bodies no schema describes — unreadable JSON, text that is not text, multipart without a
+    boundary or cut short, a content type the API does not read — are 4xx with code and message."""
+    import schemathesis
+    from django.test import Client
+
+    _, token = ApiToken.issue(User.objects.get(username="operator"), name="fuzz")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    failures, tried = [], 0
+    for operation in (result.ok() for result in schema.get_all_operations()):
+        if operation.method.upper() not in ("POST", "PUT", "PATCH"):
+            continue
+        path = "/api" + operation.path.replace("{reference}", "532503-20260101-000001").replace("{", "").replace("}", "")
+        for content_type, body in MALFORMED_BODIES:
+            tried += 1
+            response = client.generic(operation.method.upper(), path, body, content_type=content_type)
+            if not 400 <= response.status_code < 500:
+                failures.append(f"{operation.method.upper()} {path} {content_type}: {response.status_code}")
+            elif not (response.json().get("code") and response.json().get("message")):
+                failures.append(f"{operation.method.upper()} {path} {content_type}: {response.content[:120]!r}")
+    assert tried > 50
+    assert not failures, "\n".join(failures)
