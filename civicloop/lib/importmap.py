@@ -189,12 +189,35 @@ class Source:
 
 
 def open_source(path: str | Path, mapping: Mapping) -> Source:
+    return read_table(path, sheet=mapping.sheet, encoding=mapping.encoding, delimiter=mapping.delimiter)
+
+
+# CSV from Excel in China is GBK more often than not; tried in turn when the caller names no encoding.
+GUESSED_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
+               delimiter: str = ",") -> Source:
+    """A CSV or Excel file's header and numbered rows, for any importer (no mapping needed).
+
+    encoding None: UTF-8 (with or without BOM), else GB18030."""
     path = Path(path)
     if not path.exists():
         raise MappingError([f"文件不存在 / no such file: {path}"])
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _excel(path, mapping.sheet)
-    return _csv(path, mapping.encoding, mapping.delimiter)
+        return _excel(path, sheet)
+    return _csv(path, encoding or _guess_encoding(path), delimiter)
+
+
+def _guess_encoding(path: Path) -> str:
+    raw = path.read_bytes()
+    for encoding in GUESSED_ENCODINGS:
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return GUESSED_ENCODINGS[0]  # the header read then names the problem
 
 
 def _csv(path: Path, encoding: str, delimiter: str) -> Source:
