@@ -19,10 +19,11 @@ from typing import NoReturn
 from django.conf import settings
 from django.contrib import auth
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode, Rating, mask_phone
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, ServiceError
@@ -36,6 +37,7 @@ CODE = re.compile(r"^[0-9]{6}$")
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 10
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 class TooManyRequests(ServiceError):
@@ -98,6 +100,9 @@ def _serialise(kind: str, key: str) -> None:
 
 
 def _check_limits(phone: str, ip: str, now: datetime) -> None:
+    # A number or an address locked for wrong codes gets no new code either: the code could not be
+    # used, and each SMS costs money (security probe finding).
+    _refuse_if_locked(phone, ip, now)
     interval = timedelta(seconds=settings.CITIZEN_CODE_INTERVAL_SECONDS)
     per_phone, per_ip = settings.CITIZEN_CODES_PER_PHONE_HOUR, settings.CITIZEN_CODES_PER_IP_HOUR
     sent = list(LoginCode.objects.filter(phone=phone, created_at__gt=now - HOUR)
@@ -137,7 +142,7 @@ def verify_code(phone: str, code: str, ip: str = "", *, now: datetime | None = N
     code = re.sub(r"\s", "", unicodedata.normalize("NFKC", code or ""))
     if not CODE.match(code):
         raise InvalidInput.field("code", "请输入6位数字验证码 / enter the 6-digit code")
-    _check_wrong_tries(phone, ip, now)
+    _refuse_if_locked(phone, ip, now)
     login = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
     if login is None:
         raise _code_error("请先获取验证码 / request a code first")
@@ -164,19 +169,56 @@ def _take_a_try(login: LoginCode, now: datetime) -> None:
         raise _code_error(TOO_MANY_WRONG)
 
 
-def _check_wrong_tries(phone: str, ip: str, now: datetime) -> None:
+def _refuse_if_locked(phone: str, ip: str, now: datetime) -> None:
     """Lockout (issue 9): each code allows a few tries, but new codes keep coming; wrong tries are
     also counted per number over a day (a slow guesser from many addresses) and per address over
-    an hour (one address guessing many numbers). Counted in the database: every app server agrees."""
+    an hour (one address guessing many numbers). Counted in the database: every app server agrees.
+    A locked number or address can neither enter a code nor be sent one; TooManyRequests says until when."""
+    until = _phone_locked_until(phone, now)
+    if until is not None:
+        _locked(until, now, for_number=True)
+    until = _address_locked_until(ip, now)
+    if until is not None:
+        _locked(until, now, for_number=False)
+
+
+def _phone_locked_until(phone: str, now: datetime) -> datetime | None:
+    """The wrong tries on the number's codes of the last day reach the limit: the lock ends a day after
+    the code whose tries, added to those of all newer codes, reached it (then it drops out of the day)."""
+    limit = settings.CITIZEN_WRONG_CODES_PER_PHONE_DAY
+    wrong = 0
+    for created_at, attempts in (LoginCode.objects.filter(phone=phone, created_at__gt=now - DAY, attempts__gt=0)
+                                 .order_by("-created_at").values_list("created_at", "attempts")):
+        wrong += attempts
+        if wrong >= limit:
+            return created_at + DAY
+    return None
+
+
+def _address_locked_until(ip: str, now: datetime) -> datetime | None:
     from civicloop.core import throttle
 
-    day = timedelta(days=1)
-    wrong = LoginCode.objects.filter(phone=phone, created_at__gt=now - day).aggregate(n=Sum("attempts"))["n"] or 0
-    if wrong >= settings.CITIZEN_WRONG_CODES_PER_PHONE_DAY:
-        _too_many(day, "该手机号验证码错误次数过多", "too many wrong codes for this number")
-    first = ip and throttle.oldest_within(f"citizen-code-ip:{ip}", HOUR, settings.CITIZEN_WRONG_CODES_PER_IP_HOUR, now=now)
-    if first:
-        _too_many(first + HOUR - now, "此网络验证码错误次数过多", "too many wrong codes from this network")
+    if not ip:
+        return None
+    first = throttle.oldest_within(f"citizen-code-ip:{ip}", HOUR, settings.CITIZEN_WRONG_CODES_PER_IP_HOUR, now=now)
+    return first + HOUR if first else None
+
+
+def _locked(until: datetime, now: datetime, *, for_number: bool) -> NoReturn:
+    """The person is told the local time from which to try again ("明天 08:30 后再试"), rounded up to
+    the minute so that the time said is never too early."""
+    shown = timezone.localtime(until)
+    if shown.second or shown.microsecond:
+        shown = shown.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    days = (shown.date() - timezone.localtime(now).date()).days
+    clock = f"{shown:%H:%M}" if days in (0, 1) else f"{shown:%m-%d %H:%M}"
+    if days == 1:
+        message = (_("Too many wrong codes for this number. Try again after %(time)s tomorrow.") if for_number
+                   else _("Too many wrong codes from this network. Try again after %(time)s tomorrow."))
+    else:
+        message = (_("Too many wrong codes for this number. Try again after %(time)s.") if for_number
+                   else _("Too many wrong codes from this network. Try again after %(time)s."))
+    raise TooManyRequests(message % {"time": clock}, retry_after=max(1, math.ceil((until - now).total_seconds())))
 
 
 def _refuse_wrong(login: LoginCode, ip: str) -> NoReturn:
