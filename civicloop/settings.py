@@ -107,6 +107,10 @@ PUBLIC_MAP_DAYS = env.integer("CIVICLOOP_PUBLIC_MAP_DAYS", 30, minimum=1)
 # photos: never (unless staff mark the case public), or once the centre has filed it (立案 as the
 # screening). docs/security.md; cases.publicity applies it.
 CITIZEN_REPORTS_PUBLIC = env.choice("CIVICLOOP_CITIZEN_REPORTS_PUBLIC", ("never", "after_filing"), "never")
+# Whether others (followers, the nearby list, Open311) may read a citizen's description and see the
+# photos: never (unless staff mark the case public), or once the centre has filed it (立案 as the
+# screening). docs/security.md; cases.publicity applies it.
+CITIZEN_REPORTS_PUBLIC = env.choice("CIVICLOOP_CITIZEN_REPORTS_PUBLIC", ("never", "after_filing"), "never")
 # The address citizens reach the site at, for links in messages (WeChat opens them).
 PUBLIC_URL = env.text("CIVICLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
@@ -392,8 +396,8 @@ OPEN311_ENDPOINT_TYPE = env.choice("CIVICLOOP_OPEN311_ENDPOINT_TYPE", ("producti
                                    "production" if ENVIRONMENT == "production" else "test")
 # POSTs a new key may make per minute (each key's own limit is set when it is issued).
 OPEN311_RATE_PER_MINUTE = env.integer("CIVICLOOP_OPEN311_RATE_PER_MINUTE", 60, minimum=1)
-# Whose descriptions GET requests shows: those sent through Open311 (the sender knew it is public),
-# every case's, or none. Phone numbers in them are always masked.
+# Whose descriptions GET requests shows: as cases.publicity says ("open311": those sent through Open311,
+# cases marked public, filed ones under CITIZEN_REPORTS_PUBLIC), every case's, or none. Phones are masked.
 OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS", ("open311", "all", "none"), "open311")
 # A list page is cached per process and rebuilt when cases change, at most once per this many seconds
 # (0: at every change). The page a client reads may be this much behind.

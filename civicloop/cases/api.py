@@ -80,6 +80,8 @@ class CaseDetail(CaseSummary):
     return_count: int
     extension_count: int
     pending_data: dict
+    public: bool  # staff made the reporter's description and photos public (POST …/publish)
+    published_at: datetime | None
     filed_at: datetime | None
     dispatched_at: datetime | None
     signed_at: datetime | None
@@ -246,6 +248,20 @@ def _register(action: str, schema: type[ActionIn]) -> None:
 
 for _action, _schema in SCHEMAS.items():
     _register(_action, _schema)
+
+
+class PublishIn(ActionIn):
+    public: bool | None = None
+    reason: str = ""
+
+
+@router.post("/{reference}/publish", response={200: CaseDetail, **ERRORS}, operation_id="case_publish",
+             summary="公开 make public: others may read the report and see its photos (or no longer)")
+def publish_case(request, reference: str, payload: PublishIn):
+    user = request.auth
+    case = services.get_case(user, reference, for_action=True)
+    services.set_public(case, user, public=payload.public, reason=payload.reason, version=payload.version)
+    return queries.detail(case, user)
 
 
 # ---------------------------------------------------------------------------- attachments

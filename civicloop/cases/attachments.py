@@ -67,15 +67,16 @@ def prepare(uploads: Sequence) -> list[Prepared]:
     return [_prepared(upload, number=n if len(uploads) > 1 else None) for n, upload in enumerate(uploads, 1)]
 
 
-def store(case: Case, user, prepared: Sequence[Prepared], *, kind: str = "before") -> list[Attachment]:
-    """Write prepared photos to the case, all or none."""
+def store(case: Case, user, prepared: Sequence[Prepared], *, kind: str = "before", follower=None) -> list[Attachment]:
+    """Write prepared photos to the case, all or none. `follower`: the citizen following the case
+    who sent them (cases.publicity: theirs to see, others' only when the case is public)."""
     if kind not in Attachment.Kind.values:
         raise InvalidInput.field("kind", "附件类型须为 before/after/evidence / unknown kind")
     if not prepared:
         return []
     if case.attachments.count() + len(prepared) > MAX_PER_CASE:
         raise InvalidInput.field("file", f"每个案件最多{MAX_PER_CASE}个附件 / at most {MAX_PER_CASE} files per case")
-    return _write(case, user, kind, prepared)
+    return _write(case, user, kind, prepared, follower=follower)
 
 
 def file_response(item: Attachment, *, size: str = "") -> FileResponse | HttpResponse:
@@ -148,12 +149,13 @@ def _too_large(limit: int) -> str:
     return f"文件超过{mb:.3g}MB / the file is larger than {mb:.3g} MB"
 
 
-def _write(case: Case, user, kind: str, prepared: Sequence[Prepared]) -> list[Attachment]:
+def _write(case: Case, user, kind: str, prepared: Sequence[Prepared], *, follower=None) -> list[Attachment]:
     event = case.events.order_by("-seq").first()
     written: list = []
     try:
         with transaction.atomic():
-            return [_saved(Attachment(case=case, event=event, kind=kind, uploaded_by=user), entry, written)
+            return [_saved(Attachment(case=case, event=event, kind=kind, uploaded_by=user, follower=follower), entry,
+                           written)
                     for entry in prepared]
     except BaseException:
         _remove(written)  # files are not part of the transaction: nothing may stay half-stored

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
-from civicloop.cases.rules import Action, Kind, Pending, State
+from civicloop.cases.rules import EVENT_CHOICES, Kind, Pending, State
 from civicloop.org.roles import Role
 from civicloop.taxonomy.models import Priority
 from civicloop.taxonomy.stages import Stage
@@ -100,6 +100,9 @@ class Case(models.Model):
     checked_at = models.DateTimeField("核查时间 checked", null=True, blank=True)
     closed_at = models.DateTimeField("结案时间 closed", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间 updated")
+    # Staff made the reporter's description and photos public (services.set_public; cases.publicity
+    # says who sees what). Null: not marked. Nullable so the column is a plain ADD COLUMN on SQLite too.
+    published_at = models.DateTimeField("公开时间 made public", null=True, blank=True)
 
     # The running stage clock (rules.Clock); deadline and warn_at are None while paused.
     stage = models.CharField("当前环节 stage", max_length=10, choices=Stage.choices, blank=True, default="")
@@ -158,7 +161,7 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField("序号 seq")
-    action = models.CharField("操作 action", max_length=24, choices=Action.choices)
+    action = models.CharField("操作 action", max_length=24, choices=EVENT_CHOICES)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     actor_role = models.CharField("角色 role", max_length=20, blank=True)
     from_state = models.CharField(max_length=16, blank=True)
@@ -260,6 +263,10 @@ class Attachment(models.Model):
     # A worker processing a pending photo holds it until then; a worker that died lets go by itself.
     claimed_until = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    # A citizen who follows the case (not its reporter) sent it: theirs to see, others' only as
+    # cases.publicity allows. Citizens are never deleted (core.personal leaves a tombstone): PROTECT.
+    follower = models.ForeignKey("citizens.Citizen", models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name="关注者 follower")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -142,6 +142,7 @@ def detail(case: Case, user) -> dict:
         "self_handled": case.self_handled, "report_verified": case.report_verified,
         "rework_count": case.rework_count, "return_count": case.return_count,
         "extension_count": case.extension_count, "pending_data": case.pending_data,
+        "public": case.published_at is not None, "published_at": case.published_at,
         "filed_at": case.filed_at, "dispatched_at": case.dispatched_at, "signed_at": case.signed_at,
         "handled_at": case.handled_at, "checked_at": case.checked_at,
         "on_time": {s: getattr(case, f"{s}_on_time") for s in ("verify", "file", "dispatch", "handle", "check", "close")},
@@ -154,7 +155,7 @@ def detail(case: Case, user) -> dict:
 
 
 def _event(e) -> dict:
-    return {"seq": e.seq, "action": e.action, "action_label": rules.Action(e.action).label,
+    return {"seq": e.seq, "action": e.action, "action_label": rules.event_label(e.action),
             "actor": str(e.actor) if e.actor_id else None, "actor_role": e.actor_role,
             "from_state": e.from_state or None, "to_state": e.to_state, "pending": e.pending_to,
             "reason": e.reason, "data": e.data, "stage": e.stage or None, "on_time": e.on_time,

@@ -83,6 +83,22 @@ class Action(TextChoices):
     REASSIGN = "reassign", "改派 reassign"
 
 
+class Marking(TextChoices):
+    """Events that record a decision about a case outside its lifecycle: the state does not move,
+    so they are not Actions (rules.RULES); they only sit in the timeline."""
+
+    PUBLISH = "publish", "公开 made public"
+    UNPUBLISH = "unpublish", "取消公开 made private"
+
+
+EVENT_CHOICES = Action.choices + Marking.choices
+
+
+def event_label(action: str) -> str:
+    """The label of any event's action, lifecycle or not."""
+    return Marking(action).label if action in Marking.values else Action(action).label
+
+
 R = Role
 # Not a staff role: the citizen who reported a case, who may only say “没有解决” after closure.
 REPORTER = "reporter"

@@ -514,3 +514,47 @@ ACTIONS = {
     Action.MERGE: merge_case,
     Action.REASSIGN: reassign_case,
 }
+
+
+# ---------------------------------------------------------------------------- publicity (not a transition)
+
+PUBLISH_ROLES = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.COMMANDER})
+
+
+def set_public(case, user, *, public: bool | None, reason: str = "", version=None, now=None) -> Case:
+    """公开 / 取消公开: staff let others read this report's description and see its photos, or stop
+    them (cases.publicity decides who sees what). The desk reads reports, so the desk decides; the
+    state does not move, but the event keeps who decided, when and why, and the version check
+    holds as for every change."""
+    from django.utils.translation import gettext as _
+
+    from civicloop.cases.rules import Marking
+
+    if not access.can_see(user, case):
+        raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
+    if access.is_read_only(user) or getattr(user, "role", "") not in PUBLISH_ROLES:
+        raise Forbidden(_("Only operators, shift leaders and commanders can make a report public."))
+    if public is None:
+        raise InvalidInput.field("public", _("Say whether the report is to be public."))
+    reason = _text("reason", reason, required=True)
+    expected = case.version if version is None else int(version)
+    if expected != case.version:
+        raise _conflict(case)
+    if (case.published_at is not None) == bool(public):
+        return case  # already so: nothing to record
+    now = now or timezone.now()
+    published_at = now if public else None
+    with transaction.atomic():
+        if Case.objects.filter(pk=case.pk, version=expected).update(
+                version=expected + 1, published_at=published_at, updated_at=now) != 1:
+            raise _conflict(case)
+        seq = CaseEvent.objects.filter(case_id=case.pk).count() + 1
+        CaseEvent(case_id=case.pk, seq=seq, action=Marking.PUBLISH if public else Marking.UNPUBLISH, actor=user,
+                  actor_role=user.role, from_state=case.state, to_state=case.state, pending_from=case.pending,
+                  pending_to=case.pending, reason=reason, data={"public": bool(public)},
+                  department_id=case.department_id, created_at=now,
+                  request_id=context.request_id.get()).save(force_insert=True)
+    # No case_changed signal: its receivers (hotline, points, duplicates …) follow the lifecycle,
+    # which did not move. The new event moves Open311's data version, so its cached pages go.
+    case.published_at, case.updated_at, case.version = published_at, now, expected + 1
+    return case

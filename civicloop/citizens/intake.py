@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from civicloop.cases import attachments, queries, services as cases
+from civicloop.cases import attachments, publicity, queries, services as cases
 from civicloop.cases.models import Case, Channel
 from civicloop.cases.rules import Kind
 from civicloop.citizens import services
@@ -156,17 +157,21 @@ class NearbyOut(Schema):
 @router.get("/nearby", response=list[NearbyOut], url_name="citizen_nearby",
             summary="附近相同问题 open cases of this category nearby (已有人上报)")
 def nearby(request: HttpRequest, lon: str, lat: str, category: str, crs: str = "wgs84"):
-    """Only what any passer-by can see on the street: no names, no phones, no photos of people."""
+    """Only what any passer-by can see on the street: no names, no phones, no photos of people; the
+    description only where cases.publicity makes it public."""
     x, y = parse_point(lon, lat, crs)
-    near = queries.open_cases_near(Case.objects.filter(category_id=category), x, y,
+    near = queries.open_cases_near(Case.objects.filter(category_id=category).select_related("open311"), x, y,
                                    radius_m=settings.DUPLICATE_RADIUS_M)
-    return [{"reference": case.reference, "category_name": case.category.name, "description": case.description[:60],
+    return [{"reference": case.reference, "category_name": case.category.name,
+             "description": case.description[:60] if publicity.shows_details(case) else "",
              "distance_m": metres, "status": plain_state(case.state)} for case, metres in near[:5]]
 
 
 @router.post("/reports/{reference}/follow", response={200: ReportOut}, url_name="citizen_follow",
              summary="关注已有案件 follow a case instead of reporting again (photos optional)")
 def follow(request: HttpRequest, reference: str, photos: File[list[UploadedFile]] = None):
+    """Following brings the case's notices, not its report: the follower's page shows the public
+    view (cases.publicity), asked again on every request. The photos are the follower's own."""
     require_csrf(request)
     citizen = services.current_citizen(request)
     if citizen is None:
@@ -177,7 +182,7 @@ def follow(request: HttpRequest, reference: str, photos: File[list[UploadedFile]
     prepared = attachments.prepare(photos or [])
     with transaction.atomic():
         link = services.follow(case, citizen)
-        attachments.store(case, None, prepared, kind="before")
+        attachments.store(case, None, prepared, kind="before", follower=citizen if link.followed else None)
     return _out(link, created=False)
 
 
@@ -198,15 +203,31 @@ def my_reports(request: HttpRequest):
     citizen = services.current_citizen(request)
     if citizen is None:
         raise SignInNeeded("请先用手机号登录 / sign in first")
-    links = CitizenReport.objects.filter(citizen=citizen).select_related("case").order_by("-created_at")[:200]
+    links = (CitizenReport.objects.filter(citizen=citizen).select_related("case", "case__open311")
+             .order_by("-created_at")[:200])
     return [{"reference": link.case.reference, "status": plain_state(link.case.state), "followed": link.followed,
-             "description": link.case.description[:80], "reported_at": link.case.reported_at.isoformat(),
+             "description": link_description(link)[:80], "reported_at": link.case.reported_at.isoformat(),
              "url": _url(link.case.reference)} for link in links]
+
+
+def link_description(link: CitizenReport) -> str:
+    """The description as this link's citizen may read it: their own report's, or a followed
+    case's only where cases.publicity makes it public."""
+    case = link.case
+    return case.description if publicity.shows_details(case, is_reporter=not link.followed) else ""
 
 
 def citizen_case(request: HttpRequest, reference: str, code: str = "") -> tuple[Case, CitizenReport]:
     """A case the signed-in citizen reported or follows, or the one its tracking code names; 404
-    otherwise, so nobody can read another person's report by guessing numbers."""
+    otherwise, so nobody can read another person's report by guessing numbers. A follower's link
+    opens the public view only: what it shows is for cases.publicity (`visible_photos`)."""
+    link = _link(request, reference, code)
+    if link is None:
+        raise NotFound("没有找到您的这条上报 / no report of yours with this number")
+    return link.case, link
+
+
+def _link(request: HttpRequest, reference: str, code: str = "") -> CitizenReport | None:
     citizen = services.current_citizen(request)
     link = None
     if citizen is not None:
@@ -214,9 +235,7 @@ def citizen_case(request: HttpRequest, reference: str, code: str = "") -> tuple[
     if link is None and code:
         found = services.find_by_tracking_code(code)
         link = found if found and found.case.reference == reference else None
-    if link is None:
-        raise NotFound("没有找到您的这条上报 / no report of yours with this number")
-    return link.case, link
+    return link
 
 
 def public_timeline(case: Case) -> list[dict]:
@@ -231,11 +250,24 @@ def public_timeline(case: Case) -> list[dict]:
 
 @router.get("/reports/{reference}/photos/{attachment_id}", url_name="citizen_photo", summary="照片 a photo of my report")
 def photo(request: HttpRequest, reference: str, attachment_id: int, code: str = "", size: str = ""):
-    case, _link = citizen_case(request, reference, code)
-    item = attachments.get(case, attachment_id)
-    if item.kind == "evidence":
-        raise NotFound("附件不存在 / attachment not found")  # inspectors' site photos stay inside
-    return attachments.file_response(item, size=size)
+    """For the reporter and followers, and for anyone when cases.publicity makes the photo public
+    (Open311's media_url of a case staff made public points here): asked on every request."""
+    link = _link(request, reference, code)
+    case = link.case if link else Case.objects.filter(reference=reference).select_related("open311").first()
+    item = case.attachments.filter(pk=attachment_id).first() if case else None
+    if item is None or not publicity.shows_photo(case, item, is_reporter=bool(link) and not link.followed,
+                                                 citizen_id=link.citizen_id if link else None):
+        raise NotFound(_("Photo not found."))  # the same answer as a missing one: nothing to learn by guessing
+    response = attachments.file_response(item, size=size)
+    response.setdefault("Cache-Control", "private, no-cache")  # a case may be made private again at any time
+    return response
+
+
+def visible_photos(case: Case, link: CitizenReport) -> list:
+    """The photos this link's citizen may see (never the inspectors' evidence), oldest first."""
+    facts, reporter = publicity.facts_of(case), not link.followed
+    return [item for item in case.attachments.exclude(kind="evidence").order_by("pk")
+            if publicity.shows_photo(case, item, is_reporter=reporter, citizen_id=link.citizen_id, facts=facts)]
 
 
 # ---------------------------------------------------------------------------- after closure

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST
 from civicloop.core import extensions
 from civicloop.cases.models import Case
 from civicloop.citizens import services
-from civicloop.citizens.intake import citizen_case, public_timeline
+from civicloop.cases import publicity
+from civicloop.citizens.intake import citizen_case, link_description, public_timeline, visible_photos
 from civicloop.citizens.status import plain_state
 from civicloop.console import tiles
 from civicloop.core.errors import InvalidInput, NotFound
@@ -45,8 +46,9 @@ def home(request):
     citizen = services.current_citizen(request)
     if citizen is None:
         return redirect("citizens:login")
-    links = citizen.case_links.select_related("case").order_by("-created_at")[:50]
-    rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed} for link in links]
+    links = citizen.case_links.select_related("case", "case__open311", "case__category").order_by("-created_at")[:50]
+    rows = [{"case": link.case, "status": plain_state(link.case.state), "followed": link.followed,
+             "description": link_description(link)} for link in links]
     return render(request, "citizens/home.html", _context(
         request, rows=rows, notices=_notices(citizen), offer_wechat=wechat.enabled() and not citizen.wechat_openid,
         wechat_message=request.session.pop(WECHAT_MESSAGE, ""), public_map=settings.PUBLIC_MAP,
@@ -167,14 +169,23 @@ def report_detail(request, reference: str):
         case, link = citizen_case(request, reference, request.GET.get("code", ""))
     except NotFound:
         raise Http404("没有找到您的这条上报") from None
-    photos = case.attachments.exclude(kind="evidence").order_by("pk")
+    # The reporter sees all of their report; a follower the public view (cases.publicity), decided
+    # again on every request: following gives notices, not access.
+    photos = visible_photos(case, link)
     citizen = services.current_citizen(request)
     can_rate = (citizen is not None and link.citizen_id == citizen.pk and not link.followed
                 and case.state == "closed" and not case.ratings.filter(citizen=citizen, closed_at=case.closed_at).exists())
     return render(request, "citizens/case.html", _context(
         request, case=case, link=link, status=plain_state(case.state), timeline=public_timeline(case),
+        details=publicity.shows_details(case, is_reporter=not link.followed), place=_rough_place(case),
+        category=case.category.name if case.category_id else "",
         before=[p for p in photos if p.kind == "before"], after=[p for p in photos if p.kind == "after"],
         code=request.GET.get("code", ""), can_rate=can_rate))
+
+
+def _rough_place(case) -> str:
+    """The place as the public view gives it: street and community, not the doorway."""
+    return " ".join(name for name in (case.street.name, case.community.name) if name)
 
 
 def areas(request):
@@ -212,13 +223,17 @@ def public_map_cases(request):
         raise Http404("本市未开放公众地图")
     since = timezone.now() - timedelta(days=settings.PUBLIC_MAP_DAYS)
     rows = (Case.objects.filter(reported_at__gte=since).exclude(kind="void").order_by("-reported_at", "-id")
-            .values_list("lon", "lat", "category_id", "state", "reported_at")[:PUBLIC_MAP_LIMIT])
-    categories = config().categories
+            .values_list("lon", "lat", "category_id", "state", "reported_at", "published_at", "open311__id",
+                         "filed_at", "kind")[:PUBLIC_MAP_LIMIT])
+    categories, mode = config().categories, publicity.mode()
     features = []
-    for lon, lat, category, state, reported_at in rows:
+    for lon, lat, category, state, reported_at, published_at, open311_id, filed_at, kind in rows:
         x, y = tiles.to_display(lon, lat)
         info = categories.get(category) if category else None
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x, 5), round(y, 5)]},
+        facts = publicity.Facts(marked_public=published_at is not None, via_open311=open311_id is not None,
+                                filed=filed_at is not None, void=kind == "void")
+        point = [publicity.rounded(x, facts, mode), publicity.rounded(y, facts, mode)]  # ~100 m unless public
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": point},
                          "properties": {"category": info.name if info else "其他", "status": plain_state(state),
                                         "closed": state == "closed", "day": f"{timezone.localtime(reported_at):%Y-%m-%d}"}})
     response = HttpResponse(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,

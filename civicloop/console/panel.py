@@ -87,7 +87,7 @@ def timeline(case, language, attachments: list) -> list[dict]:
         photos[item.event_id].append(item)
     rows = []
     for event in case.events.select_related("actor", "department").order_by("seq"):
-        rows.append({"event": event, "label": pick(Action(event.action).label, language),
+        rows.append({"event": event, "label": pick(rules.event_label(event.action), language),
                      "to_label": pick(State(event.to_state).label, language) if event.to_state else "",
                      "photos": photos.get(event.pk, [])})
     return rows

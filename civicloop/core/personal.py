@@ -31,7 +31,7 @@ def export_citizen(citizen) -> dict:
         "reports": [{"reference": link.case.reference, "role": "follower" if link.followed else "reporter",
                      "linked_at": _iso(link.created_at), "reported_at": _iso(link.case.reported_at),
                      "category": link.case.category.name if link.case.category_id else "",
-                     "description": link.case.description, "address": link.case.address,
+                     **_report_text(link),
                      "lon": link.case.lon, "lat": link.case.lat, "status": plain_state(link.case.state)}
                     for link in links],
         "ratings": [{"reference": r.case.reference, "stars": r.stars, "fixed": r.fixed, "comment": r.comment,
@@ -60,6 +60,14 @@ def delete_citizen(citizen) -> None:
         citizen.phone = f"X{citizen.pk}"[:11]
         citizen.display_name, citizen.wechat_openid, citizen.active = "", "", False
         citizen.save(update_fields=["phone", "display_name", "wechat_openid", "active"])
+
+
+def _report_text(link) -> dict:
+    """A followed case's words are its reporter's: in the export only where cases.publicity makes them public."""
+    from civicloop.cases import publicity
+
+    shown = publicity.shows_details(link.case, is_reporter=not link.followed)
+    return {"description": link.case.description if shown else "", "address": link.case.address if shown else ""}
 
 
 def _iso(value) -> str | None:

@@ -16,6 +16,7 @@ from django.db.models import F, FloatField, Q
 from django.db.models.expressions import ExpressionWrapper
 from django.urls import reverse
 
+from civicloop.cases import publicity
 from civicloop.cases.models import Attachment, Case, CaseEvent
 from civicloop.citizens.status import PLAIN, PUBLIC_STEPS
 from civicloop.core.revisions import RevisionCache
@@ -139,7 +140,8 @@ def check_attributes(code: str, given: dict[str, list[str]]) -> dict:
 # ---------------------------------------------------------------------------- requests
 
 COLUMNS = ("id", "reference", "kind", "state", "category_id", "description", "department__name", "reported_at",
-           "updated_at", "stage_deadline", "address", "lat", "lon", "open311__id", "open311__media_url", "channel")
+           "updated_at", "stage_deadline", "address", "lat", "lon", "open311__id", "open311__media_url", "channel",
+           "published_at", "filed_at")
 NOTES = {state: f"{zh} / {en}" for state, (zh, en) in PLAIN.items()}
 
 
@@ -189,20 +191,23 @@ def request_rows(query: RequestQuery) -> list[tuple]:
 
 def request_objects(rows: list[tuple], *, extensions: bool = False) -> list[dict]:
     """The spec's request objects, every field present (null when unknown: some clients need the keys).
-    Never a reporter's name, phone, e-mail or account; descriptions as OPEN311_PUBLIC_DESCRIPTIONS says."""
+    Never a reporter's name, phone, e-mail or account; descriptions and photos as cases.publicity
+    says (docs/security.md), with OPEN311_PUBLIC_DESCRIPTIONS as this feed's own say on descriptions:
+    "open311" follows the policy, "all" shows every case's, "none" none."""
     zone = tz()
     categories = config().categories
     notices: dict = {}
     photos = _photos(rows)
-    policy = settings.OPEN311_PUBLIC_DESCRIPTIONS
+    policy, mode = settings.OPEN311_PUBLIC_DESCRIPTIONS, publicity.mode()
     w3c = rules.w3c
     out = []
-    for (pk, reference, kind, state, category, description, department, reported, updated, deadline, address,
-         lat, lon, open311_id, client_media, _channel) in rows:
+    for row in rows:
+        (pk, reference, kind, state, category, description, department, reported, updated, deadline, address,
+         lat, lon, open311_id, client_media, _channel, _published, _filed) = row
         info = categories.get(category) if category else None
         if category not in notices:
             notices[category] = service_notice(category)
-        shown = policy == "all" or (policy == "open311" and open311_id is not None)
+        shown = policy == "all" or (policy == "open311" and publicity.details_public(_facts(row), mode))
         photo = photos.get(pk)
         out.append({
             "service_request_id": reference, "status": rules.open311_status(kind), "status_notes": NOTES.get(state),
@@ -219,22 +224,37 @@ def request_objects(rows: list[tuple], *, extensions: bool = False) -> list[dict
     return out
 
 
+def _facts(row: tuple) -> publicity.Facts:
+    return publicity.Facts(marked_public=row[16] is not None, via_open311=row[13] is not None,
+                           filed=row[17] is not None, void=row[2] == "void")
+
+
 def _photos(rows: list[tuple]) -> dict[int, list[str]]:
-    """Public URLs of the report photos of cases sent through Open311 (whoever sent them knew the
-    feed is public); other channels' photos may show faces or number plates and stay inside."""
-    ids = [row[0] for row in rows if row[13] is not None]
+    """Public URLs of the report photos cases.publicity makes public: those of cases sent through
+    Open311 (whoever sent them knew the feed is public), of cases staff made public, and of filed
+    citizen reports where the city publishes them; a photo a follower added only when the case is
+    public by the staff's mark or the city's rule. The rest may show faces or number plates."""
+    mode = publicity.mode()
+    facts = {row[0]: _facts(row) for row in rows}
+    ids = [pk for pk, fact in facts.items() if publicity.details_public(fact, mode)]
     if not ids:
         return {}
     found: dict[int, list[str]] = {}
     references = {row[0]: row[1] for row in rows}
-    for case_id, attachment_id in (Attachment.objects.filter(case_id__in=ids, kind="before", status="ready")
-                                   .order_by("case_id", "id").values_list("case_id", "id")):
-        found.setdefault(case_id, []).append(media_url(references[case_id], attachment_id))
+    for case_id, attachment_id, follower in (Attachment.objects.filter(case_id__in=ids, kind="before", status="ready")
+                                             .order_by("case_id", "id").values_list("case_id", "id", "follower_id")):
+        if follower is not None and not publicity.screened_public(facts[case_id], mode):
+            continue
+        url = media_url(references[case_id], attachment_id, open311=facts[case_id].via_open311)
+        found.setdefault(case_id, []).append(url)
     return found
 
 
-def media_url(reference: str, attachment_id: int) -> str:
-    return settings.PUBLIC_URL + reverse("open311:media", args=[reference, attachment_id])
+def media_url(reference: str, attachment_id: int, *, open311: bool = True) -> str:
+    """Open311's own media URL for its requests; the citizens' photo URL, which asks cases.publicity
+    on every request, for a case public by the staff's mark or the city's rule."""
+    name = "open311:media" if open311 else "api:citizen_photo"
+    return settings.PUBLIC_URL + reverse(name, args=[reference, attachment_id])
 
 
 def _extend(rows: list[tuple], out: list[dict], photos: dict) -> None:
