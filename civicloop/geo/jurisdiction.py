@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import shapely
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.index import grid_index
@@ -68,6 +70,12 @@ def _load() -> Root:
 
 
 _cache: RevisionCache[Root] = RevisionCache(REVISION, _load)
+
+
+@receiver(setting_changed)
+def _jurisdiction_changed(*, setting, **kwargs):
+    if setting in ("JURISDICTION", "CITY_NAME"):  # tests switch cities
+        _cache.invalidate()
 
 
 def root() -> Root:
