@@ -1,5 +1,9 @@
 """The day's serial in a case reference (532503-20261122-000123).
 
+The prefix is the county of the case's place, so a prefecture's districts give references of their
+own (370811-…, 370812-…); the serial counts per day across the whole jurisdiction, which keeps every
+reference unique whatever its prefix.
+
 SQLite: one counter row per day (`CaseSequence`), bumped inside the creating transaction; SQLite has
 one writer at a time anyway, so numbers stay dense.
 
