@@ -69,7 +69,13 @@ def qingming(year: int) -> date:
 
 @lru_cache(maxsize=64)
 def statutory_holidays(year: int) -> Mapping[date, Festival]:
-    """Every statutory day off of `year` (13 days), by the law in force from 2025."""
+    """Every statutory day off of `year`, by the law in force from 2025, with its festival.
+
+    13 days, or 12 dates in a year when 中秋 falls on 1–3 October (2028, as in 2020): the date is
+    then listed under 国庆, and which extra day the law's 13th becomes is the arrangement's to say.
+    Days that fall on a weekend are listed too; the weekday given in compensation (补假) is also the
+    arrangement's to say, so it is not computed here.
+    """
     if year < FIRST_YEAR:
         raise ValueError(f"the statutory holidays are computed from {FIRST_YEAR} on (the 2024 amendment), not {year}")
     new_year_day = _solar(year, 1, 1)  # 正月初一

@@ -175,3 +175,26 @@ def test_new_years_days_off_may_start_on_the_last_day_of_december():
     text = GOOD.replace("from = 2027-01-01\nto = 2027-01-03", "from = 2026-12-31\nto = 2027-01-02")
     assert parse_arrangement(text).days[date(2026, 12, 31)] == (False, "元旦")
     assert holidays.is_statutory_holiday(date(2027, 1, 1)) and not holidays.is_statutory_holiday(date(2026, 12, 31))
+
+
+@pytest.mark.parametrize("year", range(2025, 2101))
+def test_every_year_to_2100_has_its_thirteen_days_where_the_calendar_puts_them(year):
+    days = statutory_holidays(year)
+    mid_autumn = _solar_mid_autumn(year)
+    assert len(days) == (12 if mid_autumn in (date(year, 10, 1), date(year, 10, 2), date(year, 10, 3)) else 13)
+    spring = festival_days(year, Festival.SPRING)
+    assert date(year, 1, 20) <= spring[0] <= date(year, 2, 19)  # 除夕 falls between 20 Jan and 19 Feb
+    assert [b - a for a, b in zip(spring, spring[1:])] == [timedelta(days=1)] * 3
+    assert qingming(year).day in (4, 5)
+    assert date(year, 5, 25) <= festival_days(year, Festival.DRAGON_BOAT)[0] <= date(year, 6, 26)
+    assert date(year, 9, 7) <= mid_autumn <= date(year, 10, 8)
+
+
+def _solar_mid_autumn(year: int) -> date:
+    return holidays._solar(year, 8, 15)
+
+
+def test_when_mid_autumn_falls_on_national_day_the_date_is_listed_once():
+    days = statutory_holidays(2028)
+    assert holidays._solar(2028, 8, 15) == date(2028, 10, 3)
+    assert len(days) == 12 and days[date(2028, 10, 3)] is Festival.NATIONAL
