@@ -15,6 +15,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
     error_format = ("/open311/", "civicloop.open311.views.refusal_response")
         requests under that path prefix get refused input (core/hygiene.py) and the site's 404/500
         answered by callable(request, refusal) -> HttpResponse, in the app's own error format
+    go_live_checks = ["civicloop.golive.checks.staff"]
+        callable() -> list of golive.checks.Finding (empty when all is well); the go-live check page
+        and `civicloop city check` show them all
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
 """
@@ -71,6 +74,10 @@ def error_renderer(path: str) -> Callable | None:
 @cache
 def _error_formats() -> tuple[tuple[str, str], ...]:
     return tuple(value for _app, value in _declared("error_format"))
+
+
+def go_live_checks() -> list[tuple[str, Callable]]:
+    return [(app, _callable(path)) for app, paths in _declared("go_live_checks") for path in paths]
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:
