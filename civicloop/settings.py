@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "civicloop.duplicates",
     "civicloop.open311",
     "civicloop.setupdata",
+    "civicloop.golive",
 ]
 
 MIDDLEWARE = [

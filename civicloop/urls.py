@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("civicloop.duplicates.urls")),
     path("", include("civicloop.geo.urls")),
     path("", include("civicloop.setupdata.urls")),
+    path("", include("civicloop.golive.urls")),
 
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,6 +2,7 @@
 
 CODE is a province (37), a prefecture-level city (3708 济宁市) or a county-level unit (350582
 晋江市). Re-running updates names and adds what is new; nothing is deleted.
+civicloop city check: the go-live check (civicloop.golive); exit code 1 when anything blocks.
 """
 from __future__ import annotations
 
@@ -17,11 +18,19 @@ class Command(BaseCommand):
     help = "从全国区划表载入辖区的区划 / load a jurisdiction's divisions from the national list"
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["init"])
-        parser.add_argument("code", help="省(2位)、地级市(4位)或区县(6位)代码 / a 2-, 4- or 6-digit division code")
+        parser.add_argument("what", choices=["init", "check"])
+        parser.add_argument("code", nargs="?", help="省(2位)、地级市(4位)或区县(6位)代码 / a 2-, 4- or 6-digit division code")
         parser.add_argument("--dry-run", action="store_true", help="只报告，不保存 / report only, save nothing")
 
     def handle(self, *args, what, code, dry_run: bool, **options):
+        if what == "check":
+            from civicloop.golive.report import print_report
+
+            if print_report(self.stdout):
+                raise SystemExit(1)
+            return
+        if not code:
+            raise CommandError("city init CODE: 缺少区划代码 / a division code is needed")
         started = time.perf_counter()
         try:
             report = services.init_divisions(code, stdout=self.stdout, dry_run=dry_run)
