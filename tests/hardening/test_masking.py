@@ -59,7 +59,8 @@ def test_ordinary_numbers_are_not_masked(text):
 # ---------------------------------------------------------------------------- properties
 
 # Text around a number: anything but a digit or a separator (those would make it a longer number).
-around = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Nd", "Zs", "Pd", "Po", "Sm")), max_size=8)
+around = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Nd", "Zs", "Pd", "Po", "Sm")),
+                 max_size=8)
 
 
 @st.composite

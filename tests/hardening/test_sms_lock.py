@@ -84,7 +84,7 @@ def test_the_lock_is_told_in_english_to_who_chose_english(client):
     client.cookies["django_language"] = "en"
     refused = ask_code(client)
     assert refused.status_code == 429 and texts_to(PHONE) == 1
-    assert re.fullmatch(r"Too many wrong codes for this number\. Try again after \d\d:\d\d( tomorrow)?\.",
+    assert re.fullmatch(r"Too many wrong codes for this number\. Try again after (\d\d-\d\d )?\d\d:\d\d( tomorrow)?\.",
                         refused.json()["detail"])
 
 
@@ -118,12 +118,12 @@ CITY = ZoneInfo(settings.TIME_ZONE)
 ASKED = datetime(2026, 3, 2, 8, 29, 10, tzinfo=CITY)  # the code whose wrong tries lock the number
 
 
-def locked_at_8_29():
-    services.request_code(PHONE, "10.0.0.1", now=ASKED)
+def lock_the_number(asked: datetime = ASKED):
+    services.request_code(PHONE, "10.0.0.1", now=asked)
     code = wrong_code(PHONE)
     for _ in range(3):
         with pytest.raises(services.InvalidInput):
-            services.verify_code(PHONE, code, "10.0.0.1", now=ASKED + timedelta(minutes=1))
+            services.verify_code(PHONE, code, "10.0.0.1", now=asked + timedelta(seconds=10))
 
 
 def refusal(now: datetime, language: str = "zh-hans") -> services.TooManyRequests:
@@ -133,7 +133,7 @@ def refusal(now: datetime, language: str = "zh-hans") -> services.TooManyRequest
 
 
 def test_the_evening_before_it_says_tomorrow_and_the_minute_after_the_lock_ends():
-    locked_at_8_29()
+    lock_the_number()
     evening = refusal(ASKED + timedelta(hours=12))
     assert evening.message == "该手机号验证码错误次数过多，请明天 08:30 后再试。"
     assert evening.extra["retry_after"] == 12 * 3600
@@ -143,7 +143,7 @@ def test_the_evening_before_it_says_tomorrow_and_the_minute_after_the_lock_ends(
 
 
 def test_the_same_morning_it_says_the_time_only_and_the_code_comes_once_it_has_passed():
-    locked_at_8_29()
+    lock_the_number()
     morning = refusal(ASKED + timedelta(days=1, minutes=-10))
     assert morning.message == "该手机号验证码错误次数过多，请 08:30 后再试。"
     assert morning.extra["retry_after"] == 600
@@ -151,3 +151,9 @@ def test_the_same_morning_it_says_the_time_only_and_the_code_comes_once_it_has_p
         "Too many wrong codes for this number. Try again after 08:30.")
     services.request_code(PHONE, "10.0.0.2", now=ASKED + timedelta(days=1, seconds=1))
     assert texts_to(PHONE) == 2
+
+
+def test_a_lock_ending_a_moment_before_midnight_names_the_day_after():
+    lock_the_number(datetime(2026, 3, 2, 23, 59, 30, tzinfo=CITY))  # ends 3 March 23:59:30, said as 00:00
+    assert refusal(datetime(2026, 3, 2, 23, 59, 50, tzinfo=CITY)).message == "该手机号验证码错误次数过多，请 03-04 00:00 后再试。"
+    assert refusal(datetime(2026, 3, 3, 0, 5, tzinfo=CITY)).message == "该手机号验证码错误次数过多，请明天 00:00 后再试。"
