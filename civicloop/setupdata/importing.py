@@ -278,26 +278,50 @@ def _invalid(exc: ValidationError, labels: dict[str, str]) -> BadRow:
     return BadRow("; ".join(parts))
 
 
-def _save(obj, fields: dict, *, labels: dict[str, str], validate_unique: bool = False,
-          before_create: Callable | None = None) -> str:
-    """Sets what changed, runs the model's checks, saves only the changed columns."""
-    new = obj._state.adding
-    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
-    if not new and not changed:
-        return UNCHANGED
-    for name in changed:
-        setattr(obj, name, fields[name])
-    if new and before_create:
-        before_create(obj)
-    try:
-        obj.full_clean(validate_unique=validate_unique)
-    except ValidationError as exc:
-        raise _invalid(exc, labels) from None
-    if new:
-        obj.save()
-        return ADDED
-    obj.save(update_fields=changed)
-    return UPDATED
+class Rows:
+    """What the four kinds share: which column each model field comes from, and saving one object."""
+
+    kind = ""
+    COLUMNS: dict[str, str] = {}  # model field name → the column it comes from
+    # Foreign keys this class has already looked up in the codes it loaded once: full_clean need not
+    # ask the database again for each row (the model's clean() still runs).
+    RESOLVED: tuple[str, ...] = ()
+
+    def labels(self) -> dict[str, str]:
+        return {name: _label(self.kind, key) for name, key in self.COLUMNS.items()}
+
+    def shown(self, key) -> str:
+        return key
+
+    def finish(self, report: Report) -> None:
+        pass
+
+    def save(self, obj, fields: dict, values: dict, *, validate_unique: bool = False,
+             before_create: Callable | None = None) -> str:
+        """Sets what changed, runs the model's checks, saves only the changed columns.
+
+        An existing row keeps the fields whose column the file does not have: a file of codes and
+        departments only must not reset every priority to its default."""
+        new = obj._state.adding
+        if not new:
+            fields = {name: value for name, value in fields.items()
+                      if self.COLUMNS.get(name.removesuffix("_id"), name) in values}
+        changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+        if not new and not changed:
+            return UNCHANGED
+        for name in changed:
+            setattr(obj, name, fields[name])
+        if new and before_create:
+            before_create(obj)
+        try:
+            obj.full_clean(exclude=self.RESOLVED, validate_unique=validate_unique)
+        except ValidationError as exc:
+            raise _invalid(exc, self.labels()) from None
+        if new:
+            obj.save()
+            return ADDED
+        obj.save(update_fields=changed)
+        return UPDATED
 
 
 def _areas() -> dict[str, str]:
@@ -310,18 +334,16 @@ def _areas() -> dict[str, str]:
 # ---------------------------------------------------------------------------- departments
 
 
-class DepartmentRows:
-    LABELS = {"code": "code", "name": "name", "kind": "kind", "division": "division"}
+class DepartmentRows(Rows):
+    kind = "departments"
+    COLUMNS = {"code": "code", "name": "name", "kind": "kind", "division": "division", "active": "active"}
+    RESOLVED = ("division",)
 
     def __init__(self):
         self.divisions = dict(jurisdiction_divisions().values_list("code", "level"))
-        self.labels = {field: _label("departments", key) for field, key in self.LABELS.items()}
 
     def key(self, values: dict) -> str:
         return _required("departments", values, "code")
-
-    def shown(self, key) -> str:
-        return key
 
     def apply(self, values: dict, code: str) -> str:
         name = _required("departments", values, "name")
@@ -334,7 +356,7 @@ class DepartmentRows:
         fields = {"name": name, "kind": kind, "division_id": division or None,
                   "active": _flag("departments", values, "active", default=True)}
         existing = Department.objects.filter(pk=code).first()
-        return _save(existing or Department(code=code), fields, labels=self.labels)
+        return self.save(existing or Department(code=code), fields, values)
 
     def _check_division(self, kind: str, division: str) -> None:
         if not division:
@@ -347,31 +369,32 @@ class DepartmentRows:
         if expected and level != expected:
             raise BadRow(_("a street office's division is a street, a community's is a community"))
 
-    def finish(self, report: Report) -> None:
-        pass
-
 
 # ---------------------------------------------------------------------------- staff
 
 
-class StaffRows:
-    LABELS = {"username": "username", "display_name": "name", "phone": "phone", "role": "role", "scope": "scope",
-              "scope_division": "area", "scope_grid": "area", "department": "department"}
+class StaffRows(Rows):
+    kind = "staff"
+    COLUMNS = {"username": "username", "display_name": "name", "phone": "phone", "role": "role", "scope": "scope",
+               "scope_division": "area", "scope_grid": "area", "department": "department", "is_active": "active",
+               "is_staff": "role", "is_superuser": "role"}
+    RESOLVED = ("scope_division", "scope_grid", "department")
 
     def __init__(self):
         self.areas = _areas()
         self.departments = set(Department.objects.values_list("code", flat=True))
-        self.labels = {field: _label("staff", key) for field, key in self.LABELS.items()}
         self.accounts: dict[str, int] = {}
+        self.usernames: dict[str, int] = {}
+        self.phones: dict[str, list[int]] = {}
+        for pk, username, phone in User.objects.values_list("pk", "username", "phone"):
+            self.usernames[username] = pk
+            self.phones.setdefault(phone, []).append(pk)
 
     def key(self, values: dict) -> str:
         username, phone = text(values, "username"), self._phone(values)
         if not username and not phone:
             raise BadRow(_("give a username or a mobile phone number"))
         return username or phone
-
-    def shown(self, key) -> str:
-        return key
 
     def _phone(self, values: dict) -> str:
         from civicloop.citizens.services import normalise_phone
@@ -397,18 +420,23 @@ class StaffRows:
                   # As createstaff: the administrator role is the admin site's superuser, no other is.
                   "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN}
         user = existing or User(username=username or phone)
-        outcome = _save(user, fields, labels=self.labels, validate_unique=existing is None,
-                        before_create=lambda u: u.set_unusable_password())
+        # A new account whose username is taken: the model's own unique check says so.
+        outcome = self.save(user, fields, values, validate_unique=existing is None and user.username in self.usernames,
+                            before_create=lambda u: u.set_unusable_password())
         self.accounts[key] = user.pk
+        self.usernames[user.username] = user.pk
+        if outcome == ADDED and phone:
+            self.phones.setdefault(phone, []).append(user.pk)
         return outcome
 
     def _existing(self, username: str, phone: str) -> User | None:
         if username:
-            return User.objects.filter(username=username).first()
-        found = list(User.objects.filter(phone=phone)[:2])
+            pk = self.usernames.get(username)
+            return None if pk is None else User.objects.get(pk=pk)
+        found = self.phones.get(phone, [])
         if len(found) > 1:
             raise BadRow(_("several accounts have the phone %(phone)s: give the username") % {"phone": phone})
-        return found[0] if found else None
+        return User.objects.get(pk=found[0]) if found else None
 
     def _place(self, scope: str, area: str) -> dict:
         """The scope's division or grid from the area code; the level rules are User.clean's."""
@@ -438,16 +466,17 @@ class StaffRows:
 # ---------------------------------------------------------------------------- routing rules
 
 
-class RouteRows:
-    LABELS = {"category": "category", "category_group": "category", "area": "area", "min_priority": "priority",
-              "department": "department"}
+class RouteRows(Rows):
+    kind = "routes"
+    COLUMNS = {"category": "category", "category_group": "category", "area": "area", "min_priority": "priority",
+               "supervised_only": "supervised", "department": "department", "note": "note", "active": "active"}
+    RESOLVED = ("category", "department")
 
     def __init__(self):
         self.categories = set(Category.objects.values_list("code", flat=True))
         self.groups = set(Category.objects.values_list("major_code", flat=True))
         self.areas = _areas()
         self.departments = set(Department.objects.values_list("code", flat=True))
-        self.labels = {field: _label("routes", key) for field, key in self.LABELS.items()}
 
     def key(self, values: dict) -> tuple:
         """(category, group, area, min_priority, supervised): the rule's when, which re-runs match on."""
@@ -485,31 +514,27 @@ class RouteRows:
                     .order_by("pk").first())  # the oldest wins ties in routing too
         rule = existing or RoutingRule(category_id=category or None, category_group=group, area=area,
                                        min_priority=min_priority, supervised_only=supervised)
-        return _save(rule, fields, labels=self.labels)
-
-    def finish(self, report: Report) -> None:
-        pass
+        return self.save(rule, fields, values)
 
 
 # ---------------------------------------------------------------------------- categories
 
 
-class CategoryRows:
-    LABELS = {"code": "code", "major_code": "code", "name": "name", "major_name": "major_name",
-              "national": "national", "department": "department", "priority": "priority", "keywords": "keywords"}
+class CategoryRows(Rows):
+    kind = "categories"
+    COLUMNS = {"code": "code", "major_code": "code", "is_local": "code", "name": "name", "major_name": "major_name",
+               "national": "national", "department": "department", "priority": "priority", "keywords": "keywords",
+               "allow_anonymous": "anonymous", "active": "active"}
+    RESOLVED = ("department", "national")
 
     def __init__(self):
         self.codes = set(Category.objects.values_list("code", flat=True))
         self.major_names = dict(Category.objects.order_by("-code").values_list("major_code", "major_name"))
         self.departments = set(Department.objects.values_list("code", flat=True))
-        self.labels = {field: _label("categories", key) for field, key in self.LABELS.items()}
 
     def key(self, values: dict) -> str:
         _required("categories", values, "code")
         return code_text(values, "code", 5)
-
-    def shown(self, key) -> str:
-        return key
 
     def apply(self, values: dict, code: str) -> str:
         national = code_text(values, "national", 5)
@@ -528,17 +553,14 @@ class CategoryRows:
             if name != existing.name:
                 raise BadRow(_("%(code)s is a national category named %(name)s; its name cannot change")
                              % {"code": code, "name": existing.name})
-            return _save(existing, fields, labels=self.labels)
+            return self.save(existing, fields, values)
         major = code[:2]
         major_name = text(values, "major_name") or self.major_names.get(major, "")
         if not major_name:
             raise BadRow(_("%(column)s is required for the new major class %(major)s")
                          % {"column": _label("categories", "major_name"), "major": major})
         fields |= {"name": name, "major_code": major, "major_name": major_name, "is_local": True}
-        outcome = _save(existing or Category(code=code), fields, labels=self.labels)
+        outcome = self.save(existing or Category(code=code), fields, values)
         self.codes.add(code)
         self.major_names.setdefault(major, major_name)
         return outcome
-
-    def finish(self, report: Report) -> None:
-        pass

@@ -59,6 +59,9 @@ def upload(request):
         return render(request, "setupdata/index.html", {"kinds": KINDS.values(), "error": error}, status=422)
     token = _keep(request, kind, upload_file)
     report = importing.import_file(kind, _path(request, token), dry_run=True)
+    if report.problem or not report.rows:
+        _forget(request, token)  # nothing to confirm
+        token = ""
     return _report_page(request, report, token=token, name=upload_file.name)
 
 

@@ -226,6 +226,18 @@ def test_a_file_that_is_not_the_template_is_refused_with_the_columns_it_needs(tm
     assert "角色" in report.problem and "工号" in report.problem and not report.rows
 
 
+def test_the_console_refuses_a_damaged_file_and_keeps_nothing_of_it(signed_in, tmp_path):
+    from civicloop.setupdata.views import upload_dir
+
+    path = tmp_path / "staff.xlsx"
+    path.write_bytes(b"not a workbook at all")
+    before = set(upload_dir().iterdir())
+    page = upload(signed_in("admin"), "staff", path)
+    body = page.content.decode()
+    assert page.status_code == 422 and "无法读取文件" in body and 'name="token"' not in body
+    assert set(upload_dir().iterdir()) == before
+
+
 # ---------------------------------------------------------------------------- categories
 
 
@@ -345,3 +357,28 @@ def test_a_staff_import_prints_a_link_per_new_account(filled, capsys):
     printed = capsys.readouterr().out
     assert re.search(r"set-password\tcli\.one\thttp://\S+/console/welcome/\S+/", printed)
     assert Case.objects.count() >= 0
+
+
+def test_a_file_with_fewer_columns_leaves_the_others_alone(tmp_path, db):
+    manhole = Category.objects.filter(priority=3).order_by("code").first()
+    path = tmp_path / "departments-only.csv"
+    path.write_text(f"事项代码,事项名称,默认责任部门编码\n{manhole.code},{manhole.name},cgj\n", encoding="gbk")
+    report = importing.import_file("categories", path)
+    assert report.counts["updated"] == 1, report.rows
+    manhole.refresh_from_db()
+    assert manhole.department_id == "cgj" and manhole.priority == 3 and manhole.keywords
+
+
+def test_a_phone_shared_by_two_accounts_needs_the_username(filled):
+    for name in ("twin.a", "twin.b"):
+        User.objects.create(username=name, phone="13900000001", role="inspector", scope="city")
+    report = importing.import_file("staff", filled("staff", [
+        {"name": "双胞胎", "phone": "13900000001", "role": "监督员", "scope": "全市"}]))
+    assert report.refused == 1 and "用户名" in report.rows[-1].reason
+
+
+def test_a_new_account_cannot_take_a_username_in_use(filled):
+    User.objects.create(username="13900000002", role="inspector", scope="city")  # no phone on record
+    report = importing.import_file("staff", filled("staff", [
+        {"name": "新人", "phone": "13900000002", "role": "监督员", "scope": "全市"}]))
+    assert report.refused == 1 and "用户名" in report.rows[-1].reason, report.rows
