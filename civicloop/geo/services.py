@@ -135,7 +135,8 @@ def _compare(group: list[Entry], ours: dict, report: InitReport) -> tuple[list[D
 
 def _save(new: list[Division], changed: list[Division]) -> None:
     with transaction.atomic():
-        Division.objects.bulk_create(new, batch_size=BATCH)
+        # Another run at the same moment may have added some: theirs stand, ours are the same rows.
+        Division.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
         Division.objects.bulk_update(changed, ["name", "level", "parent"], batch_size=BATCH // 4)
         revisions.bump(jurisdiction.REVISION)  # bulk writes send no signals; the root's name may be new
 

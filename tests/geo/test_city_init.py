@@ -103,6 +103,7 @@ def test_the_command_prints_progress_and_the_report_and_a_dry_run_saves_nothing(
     out = io.StringIO()
     call_command("city", "init", JINJIANG, stdout=out)
     assert f"[2/2] {JINJIANG} 晋江市" in out.getvalue() and "未变 unchanged: 0" in out.getvalue()
+    assert f"CIVICLOOP_JURISDICTION={JINJIANG}" in out.getvalue()  # the demo's jurisdiction is 蒙自
     assert Division.objects.filter(code__startswith=JINJIANG).count() == 428
     with pytest.raises(CommandError, match="市辖区"):
         call_command("city", "init", "1101", stdout=io.StringIO())

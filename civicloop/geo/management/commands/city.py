@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from civicloop.core.errors import ServiceError
@@ -39,3 +40,7 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         self.stdout.write(f"  {time.perf_counter() - started:.1f} s")
+        if not report.code.startswith(settings.JURISDICTION):
+            self.stdout.write(f"注意：本系统的辖区是 {settings.JURISDICTION}；要管理 {report.code}，请设置 "
+                              f"CIVICLOOP_JURISDICTION={report.code} / note: the jurisdiction is "
+                              f"{settings.JURISDICTION}; set CIVICLOOP_JURISDICTION={report.code} to serve these")
