@@ -198,12 +198,17 @@ def _apply_rows(table: Table, mapped: dict, rows, examples: list[dict], report: 
 def _header_problem(kind: columns.Kind, unknown: list[str], missing: list[str]) -> str:
     parts = []
     if missing:
-        parts.append(_("Required columns missing: %(names)s.") % {"names": ", ".join(missing)})
+        parts.append(_("Required columns missing: %(names)s.") % {"names": _join(missing)})
     if unknown:
-        parts.append(_("Columns not in the template: %(names)s.") % {"names": ", ".join(unknown)})
-    expected = ", ".join(columns.header_text(c, get_language()) for c in kind.columns)
+        parts.append(_("Columns not in the template: %(names)s.") % {"names": _join(unknown)})
+    expected = _join(columns.header_text(c, get_language()) for c in kind.columns)
     parts.append(_("The template's columns are: %(names)s.") % {"names": expected})
     return " ".join(parts)
+
+
+def _join(items) -> str:
+    """A list as the reader writes one: 、 between Chinese items."""
+    return (", " if get_language().startswith("en") else "、").join(items)
 
 
 def _examples(kind_name: str) -> list[dict]:
@@ -244,7 +249,7 @@ def _choice(kind: str, values: dict, key: str, choices, *, default=None):
         return default
     found = columns.choice_names(choices).get(value.casefold())
     if found is None:
-        allowed = ", ".join(pick(str(label), get_language()) for _value, label in choices)
+        allowed = _join(pick(str(label), get_language()) for _value, label in choices)
         raise BadRow(_("%(column)s: unknown value %(value)s (allowed: %(allowed)s)")
                      % {"column": _label(kind, key), "value": value, "allowed": allowed})
     return found
