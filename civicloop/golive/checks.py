@@ -232,27 +232,23 @@ def _divisions_without_grids(level: str) -> Finding | None:
 def uncovered_share(boundary, polygons: dict[str, list]) -> tuple[float, object]:
     """The share of the boundary's area no grid covers, and the largest uncovered piece.
 
-    Grids are united street by street, then the streets: a few hundred polygons at each step rather
-    than one union of tens of thousands. Areas are in degrees² scaled by the cosine of the latitude,
-    enough for a share within one city.
+    Grids are united street by street, then the streets: a few hundred polygons at each step. Areas
+    are in square degrees; a share within one city barely depends on that (docs/performance.md).
     """
     streets = [shapely.union_all(np.array(polys, dtype=object)) for polys in polygons.values()]
     covered = shapely.union_all(np.array(streets, dtype=object))
     gap = shapely.difference(boundary, covered)
-    if gap.is_empty:
+    if gap.is_empty or not boundary.area:
         return 0.0, None
-    share = gap.area / boundary.area if boundary.area else 0.0
     pieces = list(getattr(gap, "geoms", [gap]))
-    return share, max(pieces, key=lambda g: g.area)
+    return gap.area / boundary.area, max(pieces, key=lambda g: g.area)
 
 
 def _coverage_gap(root) -> Finding | None:
     boundary = _boundary(root.geometry)
     if boundary is None:
         return None  # jurisdiction() says so
-    x0, y0, x1, y1 = boundary.bounds
-    factor = float(np.cos(np.radians((y0 + y1) / 2)))
-    share, largest = uncovered_share(_scaled([boundary], factor)[0], _grid_polygons(factor))
+    share, largest = uncovered_share(boundary, _grid_polygons())
     if share <= COVERAGE_TOLERANCE:
         return None
     point = largest.representative_point()
@@ -261,23 +257,21 @@ def _coverage_gap(root) -> Finding | None:
         _("%(share).1f%% of the area inside the boundary of %(name)s is in no unit grid (up to %(tolerance).0f%% "
           "is accepted). A report from there is accepted but lands in no grid. The largest gap is around "
           "%(lon).5f, %(lat).5f.") % {"share": share * 100, "name": root.name, "tolerance": COVERAGE_TOLERANCE * 100,
-                                     "lon": point.x / factor, "lat": point.y},
+                                     "lon": point.x, "lat": point.y},
         fixes=_import_fixes())
 
 
-def _grid_polygons(factor: float) -> dict[str, list]:
+def _grid_polygons() -> dict[str, list]:
+    """Each street's active grids as shapely polygons (parsed in one call; unreadable ones left out)."""
     rows = list(_grids().values_list("community_id", "geometry"))
     geoms = shapely.from_geojson(np.array([text for _c, text in rows], dtype=object), on_invalid="ignore")
+    broken = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    geoms[broken] = shapely.make_valid(geoms[broken])  # a self-crossing grid must not stop the union
     by_street: dict[str, list] = defaultdict(list)
     for (community, _text), geom in zip(rows, geoms):
         if geom is not None and not geom.is_empty:
             by_street[community[:STREET_DIGITS]].append(geom)
-    return {street: list(_scaled(polys, factor)) for street, polys in by_street.items()}
-
-
-def _scaled(geoms, factor: float):
-    """Longitudes shrunk by cos(latitude), so areas compare as on the ground."""
-    return shapely.transform(np.array(geoms, dtype=object), lambda xy: xy * [factor, 1.0])
+    return by_street
 
 
 # ---------------------------------------------------------------------------- routes

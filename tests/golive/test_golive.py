@@ -244,3 +244,13 @@ def test_once_one_district_has_a_centre_the_others_and_its_staff_are_asked_for(j
                                                                                           ).values_list("code", "name"):
         CommandCentre.objects.create(division_id=code, name=f"{name}指挥中心")
     assert "command.district_without_centre" not in keys()
+
+
+def test_a_self_crossing_grid_does_not_stop_the_coverage_check(divisions):
+    divisions.geometry = polygon(*BOX)
+    divisions.save()
+    cover_with_grids()
+    bow_tie = json.dumps({"type": "Polygon", "coordinates": [[[118.5, 24.7], [118.6, 24.8], [118.6, 24.7],
+                                                               [118.5, 24.8], [118.5, 24.7]]]})
+    Grid.objects.filter(pk=Grid.objects.order_by("code").first().pk).update(geometry=bow_tie)
+    assert not {k for k in keys() if k.startswith(("grids.", "failed."))}
