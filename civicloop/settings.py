@@ -32,6 +32,12 @@ JURISDICTION = env.text("CIVICLOOP_JURISDICTION", env.text("CIVICLOOP_CITY_CODE"
 if codes.jurisdiction_code_problem(JURISDICTION):
     raise env.ConfigError(f"CIVICLOOP_JURISDICTION: expected a 2-, 4- or 6-digit division code, got {JURISDICTION!r}")
 CITY_CODE = JURISDICTION  # the older name, for code that still reads it
+# Two-level command (cases/command.py): the stages the city centre keeps for every case even where a
+# district has its own command centre. Empty: 两级监督两级指挥 (districts file, dispatch, decide, close);
+# "intake,close": 一级监督两级指挥 (the city files and closes, districts dispatch).
+CITY_STAGES = frozenset(env.listing("CIVICLOOP_CITY_STAGES", []))
+if CITY_STAGES - {"intake", "dispatch", "close"}:
+    raise env.ConfigError(f"CIVICLOOP_CITY_STAGES: expected some of intake, dispatch, close; got {sorted(CITY_STAGES)}")
 CITY_NAME = env.text("CIVICLOOP_CITY_NAME", "蒙自市")
 WORK_PERIODS = env.text("CIVICLOOP_WORK_PERIODS", "08:30-12:00,14:30-18:00")
 WARN_FRACTION = env.number("CIVICLOOP_WARN_FRACTION", 0.8, low=0.05, high=0.99)

@@ -53,7 +53,7 @@ def scope_name(user) -> str:
 
     if user.scope == Scope.CITY:
         return settings.CITY_NAME
-    if user.scope in (Scope.STREET, Scope.COMMUNITY) and user.scope_division_id:
+    if user.scope in (Scope.DISTRICT, Scope.STREET, Scope.COMMUNITY) and user.scope_division_id:
         return Division.objects.filter(code=user.scope_division_id).values_list("name", flat=True).first() or ""
     if user.scope == Scope.GRID and user.scope_grid_id:
         return Grid.objects.filter(code=user.scope_grid_id).values_list("name", flat=True).first() or ""
@@ -109,7 +109,7 @@ def grid_reports(user, today) -> dict[str, int]:
     counters (the overdue figures and names that metrics() adds are not needed here)."""
     since = today - timedelta(days=HOT_DAYS - 1)
     rows = DailyCount.objects.filter(dim="grid", day__gte=since, day__lte=today, reported__gt=0)
-    if user.scope in (Scope.STREET, Scope.COMMUNITY):
+    if user.scope in (Scope.DISTRICT, Scope.STREET, Scope.COMMUNITY):
         rows = rows.filter(key__startswith=user.scope_division_id or "-")  # grid codes begin with their area's
     elif user.scope == Scope.GRID:
         rows = rows.filter(key=user.scope_grid_id or "-")
@@ -142,7 +142,9 @@ def trend(user, today) -> dict:
     by_day = {d: (0, 0) for d in days}
     dim, key = _own_counter(user)
     if dim is not None:
-        rows = (DailyCount.objects.filter(dim=dim, key=key, day__gte=start, day__lte=today)
+        # A district has no counter row of its own: its streets' rows add up to it.
+        own = {"dim": "street", "key__startswith": key} if dim == "district" else {"dim": dim, "key": key}
+        rows = (DailyCount.objects.filter(day__gte=start, day__lte=today, **own)
                 .values("day").annotate(r=Sum("reported"), c=Sum("closed"), s=Sum("self_closed")))
         for row in rows:
             by_day[row["day"]] = (row["r"], row["c"] + row["s"])
@@ -152,7 +154,8 @@ def trend(user, today) -> dict:
 
 def _own_counter(user) -> tuple[str | None, str]:
     """The counter row that is exactly this viewer's scope."""
-    return {Scope.CITY: ("city", ""), Scope.STREET: ("street", user.scope_division_id or ""),
+    return {Scope.CITY: ("city", ""), Scope.DISTRICT: ("district", user.scope_division_id or "-"),
+            Scope.STREET: ("street", user.scope_division_id or ""),
             Scope.COMMUNITY: ("community", user.scope_division_id or ""), Scope.GRID: ("grid", user.scope_grid_id or ""),
             Scope.DEPARTMENT: ("department", user.department_id or "")}.get(user.scope, (None, ""))
 

@@ -25,7 +25,8 @@ SNAPSHOT_SECONDS = 2
 
 
 def _scope_key(user) -> str:
-    key = {Scope.CITY: "", Scope.STREET: user.scope_division_id, Scope.COMMUNITY: user.scope_division_id,
+    key = {Scope.CITY: "", Scope.DISTRICT: user.scope_division_id, Scope.STREET: user.scope_division_id,
+           Scope.COMMUNITY: user.scope_division_id,
            Scope.GRID: user.scope_grid_id, Scope.DEPARTMENT: user.department_id}.get(user.scope, f"user{user.pk}")
     return f"{user.scope}:{key or ''}"
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from civicloop.cases import command, engine, rules
+from civicloop.cases.command import district_streets
 from civicloop.cases.rules import REPORTER
 from civicloop.org.roles import Role, Scope
 
@@ -31,6 +33,9 @@ def visibility_filter(user) -> Q:
         return _NOTHING
     if user.scope == Scope.CITY:
         return Q()
+    if user.scope == Scope.DISTRICT:
+        # By its streets, not a LIKE on the code: the street index serves an IN list on both databases.
+        return Q(street_id__in=district_streets(user.scope_division_id or ""))
     if user.scope == Scope.STREET:
         return Q(street_id=user.scope_division_id)
     if user.scope == Scope.COMMUNITY:
@@ -50,6 +55,8 @@ def can_see(user, case) -> bool:
     scope = user.scope
     if scope == Scope.CITY:
         return True
+    if scope == Scope.DISTRICT:
+        return _in_district(case.street_id, user.scope_division_id)
     if scope == Scope.STREET:
         return case.street_id == user.scope_division_id
     if scope == Scope.COMMUNITY:
@@ -66,11 +73,24 @@ def can_report_at(user, *, street: str, community: str, grid: str) -> bool:
     scope = user.scope
     if scope in (Scope.CITY, Scope.DEPARTMENT):
         return True
+    if scope == Scope.DISTRICT:
+        return _in_district(street, user.scope_division_id)
     if scope == Scope.STREET:
         return street == user.scope_division_id
     if scope == Scope.COMMUNITY:
         return community == user.scope_division_id
     return scope == Scope.GRID and grid == user.scope_grid_id
+
+
+def allowed_actions(user, case) -> list[str]:
+    """What this person may do to this case now: the lifecycle's answer for their role, less the
+    steps another command centre runs (cases/command.py). The panel, the API and the engine agree."""
+    actions = rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case))
+    return [action for action in actions if command.may_act_on(user, case, action)]
+
+
+def _in_district(street: str | None, district: str | None) -> bool:
+    return bool(street and district and len(district) == 6 and street.startswith(district))
 
 
 def is_read_only(user) -> bool:

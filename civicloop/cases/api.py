@@ -264,6 +264,28 @@ def publish_case(request, reference: str, payload: PublishIn):
     return queries.detail(case, user)
 
 
+class ReasonIn(ActionIn):
+    reason: str = ""
+
+
+@router.post("/{reference}/take-over", response={200: CaseDetail, **ERRORS}, operation_id="case_take_over",
+             summary="市级接管 the city centre takes over a case its district's centre runs")
+def take_over(request, reference: str, payload: ReasonIn):
+    user = request.auth
+    case = services.get_case(user, reference, for_action=True)
+    services.take_over_case(case, user, reason=payload.reason, version=payload.version)
+    return queries.detail(case, user)
+
+
+@router.post("/{reference}/hand-back", response={200: CaseDetail, **ERRORS}, operation_id="case_hand_back",
+             summary="交回区级 hand a taken-over case back to its district's centre")
+def hand_back(request, reference: str, payload: ReasonIn):
+    user = request.auth
+    case = services.get_case(user, reference, for_action=True)
+    services.hand_back_case(case, user, reason=payload.reason, version=payload.version)
+    return queries.detail(case, user)
+
+
 # ---------------------------------------------------------------------------- attachments
 
 

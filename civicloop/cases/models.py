@@ -5,6 +5,7 @@ import os
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.cases.rules import EVENT_CHOICES, Kind, Pending, State
 from civicloop.org.roles import Role
@@ -86,6 +87,9 @@ class Case(models.Model):
         "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name="重复于 duplicate of"
     )
     supervised = models.BooleanField("督办 supervised", default=False)
+    # The city centre took this district case into its own hands (services.take_over_case;
+    # cases/command.py): its centre's stages are the city's until it is handed back.
+    taken_over = models.BooleanField(_("taken over by the city centre"), default=False)
     self_handled = models.BooleanField("自行处置 self-handled", default=False)
     report_verified = models.BooleanField("核实属实 verified", null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField("返工次数 reworks", default=0)

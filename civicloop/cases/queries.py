@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from civicloop.cases import engine, privacy, rules
+from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
 from civicloop.core.errors import InvalidInput
@@ -146,7 +146,7 @@ def detail(case: Case, user) -> dict:
         "filed_at": case.filed_at, "dispatched_at": case.dispatched_at, "signed_at": case.signed_at,
         "handled_at": case.handled_at, "checked_at": case.checked_at,
         "on_time": {s: getattr(case, f"{s}_on_time") for s in ("verify", "file", "dispatch", "handle", "check", "close")},
-        "allowed_actions": rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case)),
+        "allowed_actions": access.allowed_actions(user, case),
         "timeline": [_event(e) for e in case.events.select_related("actor").order_by("seq")],
         "attachments": [{"id": a.pk, "kind": a.kind, "content_type": a.content_type, "size": a.size,
                          "event": a.event_id} for a in case.attachments.order_by("pk")],

@@ -89,6 +89,8 @@ class Marking(TextChoices):
 
     PUBLISH = "publish", "公开 made public"
     UNPUBLISH = "unpublish", "取消公开 made private"
+    TAKE_OVER = "take_over", "市级接管 taken over by the city"
+    HAND_BACK = "hand_back", "交回区级 handed back to the district"
 
 
 EVENT_CHOICES = Action.choices + Marking.choices

@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from civicloop.cases import access, engine, rules, serials, signals
+from civicloop.cases import access, command, engine, rules, serials, signals
 from civicloop.cases.models import Case, CaseEvent, Channel
-from civicloop.cases.rules import Action, Kind, State
+from civicloop.cases.rules import Action, Kind, Marking, State
 from civicloop.core import bulk, context
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.geo.index import locate
@@ -25,7 +26,7 @@ from civicloop.geo.points import parse_point
 from civicloop.lib import codes
 from civicloop.lib.workcal import Limit, Unit
 from civicloop.notify import services as notify
-from civicloop.org.roles import Role
+from civicloop.org.roles import Role, Scope
 from civicloop.taxonomy.queries import config
 
 FIELD_ROLES = frozenset({Role.INSPECTOR, Role.GRID_WORKER})
@@ -188,6 +189,8 @@ def _act(case: Case, user, action: str, *, version: int | None, now: datetime | 
         raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
     if access.is_read_only(user):
         raise Forbidden("管理员账号不能办理案件 / administrators cannot act on cases")
+    if not command.may_act_on(user, case, action):
+        raise ActionNotAllowed(command.refusal(user, case, action), allowed_actions=access.allowed_actions(user, case))
     expected = case.version if version is None else int(version)
     if expected != case.version:
         raise _conflict(case)
@@ -311,9 +314,17 @@ def dispatch_case(case, user, *, version=None, department: str | None = None, no
     code = department or suggest_department(case)
     if not code:
         raise InvalidInput.field("department", "该事项没有默认责任部门，请指定 / no routing rule; name a department")
-    target = _department(code)
+    target = _own_district_department(user, _department(code))
     return _act(case, user, Action.DISPATCH, version=version, now=now, reason=_text("note", note),
                 changes={"department_id": target.pk, "assignee_id": None}, data={"department": target.pk})
+
+
+def _own_district_department(user, department):
+    """A district centre dispatches to its own district's departments (两级指挥)."""
+    if getattr(user, "scope", "") == Scope.DISTRICT and command.department_district(department) != user.scope_division_id:
+        raise InvalidInput.field("department", _("%(name)s is not a department of your district.")
+                                 % {"name": department.name})
+    return department
 
 
 def sign_case(case, user, *, version=None, now=None):
@@ -478,7 +489,7 @@ def merge_case(case, user, *, version=None, into: str = "", reason: str = "", no
 
 def reassign_case(case, user, *, version=None, department: str | None = None, reason: str = "", now=None):
     """改派: a leader moves the task to another unit; the handling clock runs on."""
-    target = _department(department)
+    target = _own_district_department(user, _department(department))
     if target.pk == case.department_id:
         raise InvalidInput.field("department", "新部门与当前部门相同 / that is already the case's department")
     return _act(case, user, Action.REASSIGN, version=version, now=now, reason=_text("reason", reason, required=True),
@@ -526,10 +537,6 @@ def set_public(case, user, *, public: bool | None, reason: str = "", version=Non
     them (cases.publicity decides who sees what). The desk reads reports, so the desk decides; the
     state does not move, but the event keeps who decided, when and why, and the version check
     holds as for every change."""
-    from django.utils.translation import gettext as _
-
-    from civicloop.cases.rules import Marking
-
     if not access.can_see(user, case):
         raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
     if access.is_read_only(user) or getattr(user, "role", "") not in PUBLISH_ROLES:
@@ -537,24 +544,70 @@ def set_public(case, user, *, public: bool | None, reason: str = "", version=Non
     if public is None:
         raise InvalidInput.field("public", _("Say whether the report is to be public."))
     reason = _text("reason", reason, required=True)
-    expected = case.version if version is None else int(version)
-    if expected != case.version:
-        raise _conflict(case)
     if (case.published_at is not None) == bool(public):
         return case  # already so: nothing to record
     now = now or timezone.now()
-    published_at = now if public else None
+    return _mark(case, user, Marking.PUBLISH if public else Marking.UNPUBLISH, version=version, reason=reason,
+                 changes={"published_at": now if public else None}, data={"public": bool(public)}, now=now)
+
+
+def _mark(case, user, marking: str, *, version, reason: str, changes: dict, data: dict, now) -> Case:
+    """A decision the timeline keeps that does not move the state (rules.Marking): the same version
+    check and immutable event as a transition. No case_changed signal: its receivers (hotline, points,
+    duplicates …) follow the lifecycle, which did not move; the new event moves Open311's data
+    version, so its cached pages go."""
+    expected = case.version if version is None else int(version)
+    if expected != case.version:
+        raise _conflict(case)
     with transaction.atomic():
         if Case.objects.filter(pk=case.pk, version=expected).update(
-                version=expected + 1, published_at=published_at, updated_at=now) != 1:
+                version=expected + 1, updated_at=now, **changes) != 1:
             raise _conflict(case)
         seq = CaseEvent.objects.filter(case_id=case.pk).count() + 1
-        CaseEvent(case_id=case.pk, seq=seq, action=Marking.PUBLISH if public else Marking.UNPUBLISH, actor=user,
-                  actor_role=user.role, from_state=case.state, to_state=case.state, pending_from=case.pending,
-                  pending_to=case.pending, reason=reason, data={"public": bool(public)},
+        CaseEvent(case_id=case.pk, seq=seq, action=marking, actor=user, actor_role=user.role, from_state=case.state,
+                  to_state=case.state, pending_from=case.pending, pending_to=case.pending, reason=reason, data=data,
                   department_id=case.department_id, created_at=now,
                   request_id=context.request_id.get()).save(force_insert=True)
-    # No case_changed signal: its receivers (hotline, points, duplicates …) follow the lifecycle,
-    # which did not move. The new event moves Open311's data version, so its cached pages go.
-    case.published_at, case.updated_at, case.version = published_at, now, expected + 1
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.updated_at, case.version = now, expected + 1
     return case
+
+
+# ---------------------------------------------------------------------------- two-level command
+
+TAKE_OVER_ROLES = frozenset({Role.SHIFT_LEADER, Role.COMMANDER})
+
+
+def take_over_case(case, user, *, reason: str = "", version=None, now=None) -> Case:
+    """市级接管: the city centre takes a case its district's centre runs into its own hands; the
+    district's stages are then the city's (cases/command.py) until it is handed back."""
+    _check_city_leader(case, user)
+    if case.kind != Kind.OPEN:
+        raise ActionNotAllowed(_("Only an open case can be taken over."), allowed_actions=[])
+    if case.taken_over:
+        return case
+    if command.district_of(case.street_id) not in command.centres():
+        raise ActionNotAllowed(_("The city centre already runs this case: its district has no command centre."),
+                               allowed_actions=[])
+    return _mark(case, user, Marking.TAKE_OVER, version=version, reason=_text("reason", reason, required=True),
+                 changes={"taken_over": True}, data={"district": command.district_of(case.street_id)},
+                 now=now or timezone.now())
+
+
+def hand_back_case(case, user, *, reason: str = "", version=None, now=None) -> Case:
+    """交回区级: the district's centre runs the case's next stages again."""
+    _check_city_leader(case, user)
+    if not case.taken_over:
+        return case
+    return _mark(case, user, Marking.HAND_BACK, version=version, reason=_text("reason", reason, required=True),
+                 changes={"taken_over": False}, data={"district": command.district_of(case.street_id)},
+                 now=now or timezone.now())
+
+
+def _check_city_leader(case, user) -> None:
+    if not access.can_see(user, case):
+        raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
+    if (access.is_read_only(user) or getattr(user, "scope", "") != Scope.CITY
+            or getattr(user, "role", "") not in TAKE_OVER_ROLES):
+        raise Forbidden(_("Only the city centre's shift leaders and commanders take a case over or hand it back."))

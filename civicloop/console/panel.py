@@ -1,5 +1,5 @@
 """What the case panel shows: the facts, photos, map, timeline, nearby open cases and the forms
-for the actions this person may take now (rules.allowed_actions decides, not the template)."""
+for the actions this person may take now (access.allowed_actions decides, not the template)."""
 from __future__ import annotations
 
 import json
@@ -69,7 +69,7 @@ def _reporter_name(case, user) -> str:
 def _actions(case, user, bound, language) -> list[dict]:
     if access.is_read_only(user):
         return []
-    allowed = rules.allowed_actions(case.state, case.pending, engine.actor_of(user, case))
+    allowed = access.allowed_actions(user, case)
     rows = []
     for action in allowed:
         is_bound = bool(bound) and bound[0] == action
@@ -103,8 +103,7 @@ def _photos(attachments: list) -> dict:
 def possible_duplicates(case, user, *, limit: int | None = None) -> list[dict]:
     """Open cases this person may see, scored by the duplicate finder (distance, category, time,
     text, photo), best first; the parts are shown so the operator sees why."""
-    can_merge = not access.is_read_only(user) and Action.MERGE in rules.allowed_actions(
-        case.state, case.pending, engine.actor_of(user, case))
+    can_merge = not access.is_read_only(user) and Action.MERGE in access.allowed_actions(user, case)
     return [{"case": c.case, "metres": c.metres, "same_category": c.same_category, "can_merge": can_merge,
              "score": round(c.score.total * 100), "parts": c.score.as_percent()}
             for c in duplicate_candidates(case, user, limit=limit)]

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.cases import command
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, Pending, State
 from civicloop.org.roles import Role, Scope
@@ -25,10 +26,11 @@ class Queue:
     where: Q | Callable[[], Q]
     mine: bool = False  # only cases of the user's own department
     keys: tuple[str, ...] = field(default=("stage_deadline", "reported_at"))
+    stage: str | None = None  # the command stage its work belongs to: the city's or a district's queue
 
     def cases(self, user) -> QuerySet:
         where = self.where() if callable(self.where) else self.where
-        qs = Case.objects.visible_to(user).filter(where)
+        qs = Case.objects.visible_to(user).filter(where, command.queue_filter(user, self.stage))
         if user.scope != Scope.CITY:
             # Every queue holds open cases only. Saying so lets a scoped user's (scope, kind, …)
             # index narrow a street's cases to its open few (SQLite otherwise walked all of a
@@ -45,15 +47,17 @@ _FIELD = frozenset({Role.INSPECTOR, Role.GRID_WORKER})
 _APPROVERS = frozenset({Role.DISPATCHER, Role.COMMANDER})
 
 QUEUES: dict[str, Queue] = {q.name: q for q in [
-    Queue("intake", _("Incoming reports"), _DESK, Q(state=State.REPORTED, pending="")),
-    Queue("verifying", _("Being verified"), _DESK, Q(state=State.VERIFYING)),
-    Queue("void-requests", _("Void requests"), frozenset({Role.SHIFT_LEADER}), Q(pending=Pending.VOID)),
+    Queue("intake", _("Incoming reports"), _DESK, Q(state=State.REPORTED, pending=""), stage="intake"),
+    Queue("verifying", _("Being verified"), _DESK, Q(state=State.VERIFYING), stage="intake"),
+    Queue("void-requests", _("Void requests"), frozenset({Role.SHIFT_LEADER}), Q(pending=Pending.VOID),
+          stage="close"),
     Queue("to-close", _("To close"), frozenset({Role.SHIFT_LEADER}),
-          Q(state__in=[State.CHECKED, State.SELF_HANDLED])),
-    Queue("dispatch", _("To dispatch"), frozenset({Role.DISPATCHER}), Q(state=State.FILED)),
+          Q(state__in=[State.CHECKED, State.SELF_HANDLED]), stage="close"),
+    Queue("dispatch", _("To dispatch"), frozenset({Role.DISPATCHER}), Q(state=State.FILED), stage="dispatch"),
     Queue("requests", _("Requests to decide"), _APPROVERS,
-          Q(pending__in=[Pending.RETURN, Pending.EXTEND, Pending.SUSPEND])),
-    Queue("suspended", _("Suspended"), _APPROVERS, Q(state=State.SUSPENDED), keys=("updated_at",)),
+          Q(pending__in=[Pending.RETURN, Pending.EXTEND, Pending.SUSPEND]), stage="dispatch"),
+    Queue("suspended", _("Suspended"), _APPROVERS, Q(state=State.SUSPENDED), keys=("updated_at",),
+          stage="dispatch"),
     Queue("tasks", _("My tasks"), frozenset({Role.HANDLER}),
           Q(state__in=[State.DISPATCHED, State.IN_PROGRESS]), mine=True),
     Queue("checks", _("Verify and check"), _FIELD, Q(state__in=[State.VERIFYING, State.HANDLED])),

@@ -93,12 +93,15 @@ def _city_wide(user) -> None:
 
 @router.get("/rankings/{month}/{subject}", response={200: RankingOut, **ERRORS},
             summary="红黑榜（已发布的，或当前计算的）a month's ranking, published or live")
-def ranking(request, month: str, subject: str, size: int = services.DEFAULT_LIST_SIZE):
+def ranking(request, month: str, subject: str, size: int = services.DEFAULT_LIST_SIZE, area: str = "street"):
+    """`area=district` ranks the districts (two-level command); published rankings are of streets."""
     period = services._month(month)
-    frozen = Ranking.objects.filter(month=period.start, subject=subject, published_at__isnull=False).first()
+    frozen = None
+    if area == "street":
+        frozen = Ranking.objects.filter(month=period.start, subject=subject, published_at__isnull=False).first()
     if frozen is None:
         _city_wide(request.auth)
-    rows = frozen.rows if frozen else queries.ranking(period, subject)
+    rows = frozen.rows if frozen else queries.ranking(period, subject, area=area)
     red, black = queries.red_and_black(rows, frozen.list_size if frozen else size)
     return {"month": period.label, "subject": subject, "published": frozen is not None,
             "published_at": frozen.published_at.isoformat() if frozen else None, "rows": rows, "red": red,

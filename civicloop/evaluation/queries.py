@@ -22,14 +22,18 @@ from django.utils import timezone
 from civicloop.cases.models import Case, Channel
 from civicloop.core.errors import Forbidden, InvalidInput
 from civicloop.evaluation import rules
+from civicloop.cases.command import district_streets
 from civicloop.evaluation.counters import CASE_DIMENSIONS, NAMES, OVERDUE
 from civicloop.evaluation.models import DailyCount, GradeBand, ScoreConfig
 from civicloop.evaluation.periods import Period, parse
 from civicloop.org.roles import Role, Scope
 
-BY = ("department", "street", "community", "grid", "category", "channel", "actor")
-PLACES = ("street", "community", "grid")  # codes nest: a community's code starts with its street's
-_PLACE_LENGTH = {"street": 9, "community": 12, "grid": 15}
+BY = ("department", "district", "street", "community", "grid", "category", "channel", "actor")
+PLACES = ("district", "street", "community", "grid")  # codes nest: a community's code starts with its street's
+_PLACE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+# A district (区/县, two-level command) is counted as the sum of its streets: the counters are kept per
+# street, and a district's code is the first six digits of each of its streets'.
+_DISTRICT = "district"
 
 
 @dataclass
@@ -118,7 +122,8 @@ def _scoped(user, by, dim, prefix, exact):
         raise Forbidden("无权查看 / not allowed")
     if scope == Scope.CITY:
         return dim, prefix, exact
-    own = {Scope.STREET: ("street", user.scope_division_id), Scope.COMMUNITY: ("community", user.scope_division_id),
+    own = {Scope.DISTRICT: (_DISTRICT, user.scope_division_id),
+           Scope.STREET: ("street", user.scope_division_id), Scope.COMMUNITY: ("community", user.scope_division_id),
            Scope.GRID: ("grid", user.scope_grid_id), Scope.DEPARTMENT: ("department", user.department_id)}
     own_dim, own_key = own.get(scope, (None, None))
     if own_dim is None or not own_key:
@@ -137,6 +142,9 @@ def _scoped(user, by, dim, prefix, exact):
 
 
 def _rollup(period: Period, dim: str, prefix: str | None, exact: str | None) -> dict[str, dict]:
+    if dim == _DISTRICT:
+        streets = _rollup(period, "street", exact or prefix, None)
+        return _by_district(streets, NAMES)
     qs = DailyCount.objects.filter(dim=dim, day__gte=period.start, day__lte=period.end)
     if exact is not None:
         qs = qs.filter(key=exact)
@@ -159,6 +167,8 @@ def _overdue(period: Period, dim: str, prefix, exact, now: datetime) -> dict[str
     end = min(end, now)
     if end <= start:
         return {}
+    if dim == _DISTRICT:
+        return _by_district(_overdue(period, "street", exact or prefix, None, now), OVERDUE)
     column = _CASE_FIELD.get(dim)
     out: dict[str, dict] = {}
     for name, (stage, state) in OVERDUE.items():
@@ -167,12 +177,25 @@ def _overdue(period: Period, dim: str, prefix, exact, now: datetime) -> dict[str
             qs = qs.filter(state=state)
         if column and exact is not None:
             qs = qs.filter(**{column: exact or None})
+        elif column and prefix and len(prefix) == _PLACE_LENGTH[_DISTRICT]:
+            qs = qs.filter(street_id__in=district_streets(prefix))
         elif column and prefix:
             qs = qs.filter(**{_PLACE_OF_PREFIX[len(prefix)]: prefix})
         grouped = qs.values(column).annotate(n=Count("id")).order_by() if column else [{"n": qs.count()}]
         for row in grouped:
             key = (row.get(column) if column else "") or ""
             out.setdefault(key, {})[name] = row["n"]
+    return out
+
+
+def _by_district(rows: dict[str, dict], names) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for street, figures in rows.items():
+        if not street:
+            continue  # a case outside every street belongs to no district
+        total = out.setdefault(street[:6], dict.fromkeys(names, 0))
+        for n in names:
+            total[n] += int(figures.get(n) or 0)
     return out
 
 
@@ -186,7 +209,7 @@ def labels(dim: str, keys: list[str]) -> dict[str, str]:
     names: dict[str, str] = {"": "全市 city" if dim == "city" else "未指定 none"}
     if dim == "department":
         names.update(Department.objects.filter(code__in=real).values_list("code", "name"))
-    elif dim in ("street", "community"):
+    elif dim in (_DISTRICT, "street", "community"):
         names.update(Division.objects.filter(code__in=real).values_list("code", "name"))
     elif dim == "grid":
         names.update(Grid.objects.filter(code__in=real).values_list("code", "name"))
@@ -243,7 +266,7 @@ def scores(period: Period | str, subject: str, *, user=None, area: str = "street
         rows = [r for r in metrics(period, "department", user=user, now=now) if r.key]
     elif subject == "area":
         if area not in PLACES:
-            raise InvalidInput.field("area", "区域须为 street、community 或 grid / area is street, community or grid")
+            raise InvalidInput.field("area", "区域须为 district、street、community 或 grid / area is district, street, community or grid")
         rows = [r for r in metrics(period, area, user=user, now=now) if r.key]
     else:
         rows = _staff_rows(period, subject, user, now)
@@ -286,11 +309,12 @@ def _missed_from_area(period: Period, rows: list[Row], people: dict, now) -> Non
 # ---------------------------------------------------------------------------- 红黑榜
 
 
-def ranking(month: Period | str, subject: str, *, now: datetime | None = None) -> list[dict]:
-    """The month's ranking of departments or streets by score, best first (equal scores share a
-    rank; ties broken for display by 按期结案率 then code). Units with nothing to score are left out."""
+def ranking(month: Period | str, subject: str, *, area: str = "street", now: datetime | None = None) -> list[dict]:
+    """The month's ranking of departments or areas (streets by default, districts for a city with
+    district centres) by score, best first (equal scores share a rank; ties broken for display by
+    按期结案率 then code). Units with nothing to score are left out."""
     period = month if isinstance(month, Period) else parse(month)
-    scored = scores(period, "department" if subject == "department" else "area", area="street", now=now)
+    scored = scores(period, "department" if subject == "department" else "area", area=area, now=now)
     scored = [s for s in scored if s.score is not None]
     scored.sort(key=lambda s: (-s.score, -(s.row.rates["close_on_time_rate"] or 0), s.row.key))
     out, rank = [], 0

@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from civicloop.geo.models import Division
-from civicloop.org.models import ApiToken, Department, LoginAttempt, User
+from civicloop.org.models import ApiToken, CommandCentre, Department, LoginAttempt, User
 
 ROLE_AND_SCOPE = ("display_name", "phone", "role", "scope", "scope_division", "scope_grid", "department")
-SCOPE_HELP = ("范围为“街道”时选择街道（乡镇），为“社区”时选择社区（村），为“网格”时选择网格，为“部门”时选择部门；"
-              "处置人员须属于部门。/ Street scope: pick a street; community scope: a community; grid scope: a grid; "
+SCOPE_HELP = ("范围为“区县”时选择区县（区级指挥中心的人员），为“街道”时选择街道（乡镇），为“社区”时选择社区（村），为“网格”时选择网格，为“部门”时选择部门；"
+              "处置人员须属于部门。/ District scope: pick a county-level district (a district centre's staff); street scope: pick a street; community scope: a community; grid scope: a grid; "
               "department scope and department workers: a department.")
 
 
@@ -22,7 +22,23 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "division":
-            kwargs["queryset"] = Division.objects.exclude(level=Division.Level.COUNTY)
+            # A district's own bureau names its county (两级指挥); a street office its street.
+            kwargs["queryset"] = Division.objects.exclude(level__in=_ABOVE_COUNTY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+_ABOVE_COUNTY = (Division.Level.PROVINCE, Division.Level.PREFECTURE)
+
+
+@admin.register(CommandCentre)
+class CommandCentreAdmin(admin.ModelAdmin):
+    list_display = ("name", "division", "active")
+    list_filter = ("active",)
+    list_select_related = ("division",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "division":
+            kwargs["queryset"] = Division.objects.filter(level=Division.Level.COUNTY)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -50,7 +66,7 @@ class StaffAdmin(UserAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "scope_division":
-            kwargs["queryset"] = Division.objects.exclude(level=Division.Level.COUNTY)
+            kwargs["queryset"] = Division.objects.exclude(level__in=_ABOVE_COUNTY)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

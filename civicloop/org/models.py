@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.org.roles import Role, Scope
 
@@ -65,6 +66,7 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         needs = {
+            Scope.DISTRICT: ("scope_division", 6),
             Scope.STREET: ("scope_division", 9),
             Scope.COMMUNITY: ("scope_division", 12),
         }
@@ -76,6 +78,32 @@ class User(AbstractUser):
             raise ValidationError({"scope_grid": "请选择网格 / pick a grid"})
         if (self.scope == Scope.DEPARTMENT or self.role == Role.HANDLER) and not self.department_id:
             raise ValidationError({"department": "处置人员须属于部门 / a department worker needs a department"})
+
+
+class CommandCentre(models.Model):
+    """A district's own command centre (区级指挥中心) under the jurisdiction's city centre.
+
+    Where a district has an active centre, the stages the city has not kept for itself
+    (CIVICLOOP_CITY_STAGES) run there for the district's cases: its staff (scope "district") file,
+    dispatch to the district's departments, decide requests and close. Without one, the city
+    centre runs the district's cases as before. cases/command.py applies this."""
+
+    division = models.OneToOneField("geo.Division", models.PROTECT, related_name="command_centre",
+                                    verbose_name=_("district"))
+    name = models.CharField(_("name"), max_length=60)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["division"]
+        verbose_name = _("district command centre")
+        verbose_name_plural = _("district command centres")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.division_id and len(self.division_id) != 6:
+            raise ValidationError({"division": _("A command centre belongs to a county-level district (6 digits).")})
 
 
 def _digest(raw: str) -> str:

@@ -15,6 +15,9 @@ class Role(TextChoices):
 
 class Scope(TextChoices):
     CITY = "city", "全市 city"
+    # A district (区/县) command centre's staff in a prefecture-level jurisdiction: their district's
+    # cases, queues and departments (两级指挥; cases/command.py).
+    DISTRICT = "district", "区县 district"
     STREET = "street", "街道 street"
     COMMUNITY = "community", "社区 community"
     GRID = "grid", "网格 grid"
