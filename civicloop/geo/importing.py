@@ -546,8 +546,9 @@ def _grid_overlaps(good: list[tuple], report: Report) -> None:
 
 def _stored_grids_near(bounds, *, exclude: set[str]) -> list[tuple[str, object]]:
     west, south, east, north = bounds
-    rows = (Grid.objects.filter(min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south)
-            .values_list("code", "geometry"))
+    # Retired grids (active=False) are out of the index and may lie under their successors.
+    rows = (Grid.objects.filter(active=True, min_lon__lte=east, max_lon__gte=west, min_lat__lte=north,
+                                max_lat__gte=south).values_list("code", "geometry"))
     return [(code, geom) for code, text in rows.iterator(chunk_size=5000)
             if code not in exclude and (geom := _parse(text)) is not None]
 
@@ -563,7 +564,7 @@ def _grid_gaps(good: list[tuple], communities: dict[str, str], report: Report) -
         boundary = _parse(communities[community])
         if boundary is None:
             continue
-        stored = [g for code, text in Grid.objects.filter(community_id=community).values_list("code", "geometry")
+        stored = [g for code, text in Grid.objects.filter(community_id=community, active=True).values_list("code", "geometry")
                   if code not in in_file and (g := _parse(text)) is not None]
         gap = shapely.difference(boundary, shapely.union_all(polygons + stored))
         area = float(area_m2([gap])[0]) if not gap.is_empty else 0.0

@@ -2,6 +2,7 @@
 nothing half-imported, and a re-import keeping each grid's earlier shapes."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
@@ -269,3 +270,38 @@ def test_the_command_fails_when_the_file_is_refused(far_community, tmp_path, cap
     assert not Grid.objects.filter(community_id=COMMUNITY).exists()
     call_command("geo_import", "grids", str(path), "--accept-good")
     assert Grid.objects.filter(community_id=COMMUNITY).count() == 3
+
+
+# ---------------------------------------------------------------------------- other coordinate systems
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_amap_and_baidu_coordinates_are_turned_into_wgs84(far_community, tmp_path, crs):
+    from civicloop.lib import coords
+
+    grids = geofiles.four_grids()
+    wgs = [geofiles.to_wgs84(poly) for _c, _n, poly in grids]
+    shifted = [shapely.transform(p, lambda xy: np.array([coords.from_wgs84(x, y, crs) for x, y in xy])) for p in wgs]
+    path = geofiles.write_layer(tmp_path / "amap.geojson", [(c, n, p) for (c, n, _), p in zip(grids, shifted)],
+                                crs="EPSG:4326", driver="GeoJSON", names=("code", "name"))
+    report = importing.import_grids(path, Options(crs=crs))
+    assert report.applied, report.findings
+    stored = Grid.objects.get(code=grids[0][0]).polygon()
+    assert stored.hausdorff_distance(wgs[0]) < 1e-6  # back where WGS-84 has it, to ~10 cm
+    assert shifted[0].hausdorff_distance(wgs[0]) > 1e-4  # the offset was hundreds of metres
+
+
+def test_cgcs2000_longitude_latitude_is_stored_as_it_is(far_community, tmp_path):
+    rows = [(c, n, geofiles.to_wgs84(p)) for c, n, p in geofiles.four_grids()]
+    path = geofiles.write_layer(tmp_path / "grids.gpkg", rows, crs="EPSG:4490", driver="GPKG")
+    report = importing.import_grids(path, Options())
+    assert report.applied and "4490" in report.crs
+    assert Grid.objects.get(code=rows[0][0]).polygon().hausdorff_distance(rows[0][2]) < 1e-8
+
+
+def test_a_retired_grid_underneath_does_not_refuse_its_successor(far_community, tmp_path):
+    old = geofiles.to_wgs84(geofiles.community_outline())
+    Grid.objects.create(code=f"{COMMUNITY}900", name="旧网格", community=far_community, geometry=as_geojson(old),
+                        active=False)
+    report = importing.import_grids(geofiles.zipped_shapefile(tmp_path, grid_rows()), Options())
+    assert report.applied and report.refused == 0, report.findings
