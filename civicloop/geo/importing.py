@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -219,13 +219,19 @@ def _run(kind: str, path: Path, options: Options, user) -> Report:
         report.refuse(None, str(problem))
         return report
     report.total = len(features)
-    with transaction.atomic():
-        planned = (_plan_grids if kind == GRIDS else _plan_boundaries)(features, report)
-        report.findings.sort(key=lambda f: (f.number is None, f.number or 0))
-        if report.blocked or options.dry_run or not report.changes:
-            return report
-        (_apply_grids if kind == GRIDS else _apply_boundaries)(planned, report, user)
-        report.applied = True
+    try:
+        with transaction.atomic():
+            planned = (_plan_grids if kind == GRIDS else _plan_boundaries)(features, report)
+            report.findings.sort(key=lambda f: (f.number is None, f.number or 0))
+            if report.blocked or options.dry_run or not report.changes:
+                return report
+            (_apply_grids if kind == GRIDS else _apply_boundaries)(planned, report, user)
+            report.applied = True
+    except IntegrityError:
+        # Another import created one of these grids between our reading and our writing.
+        report.applied = False
+        report.refuse(None, _("The grids were changed by someone else during the import: nothing was saved. "
+                              "Check the file again."))
     return report
 
 
