@@ -544,7 +544,9 @@ def set_public(case, user, *, public: bool | None, reason: str = "", version=Non
     if public is None:
         raise InvalidInput.field("public", _("Say whether the report is to be public."))
     reason = _text("reason", reason, required=True)
-    if (case.published_at is not None) == bool(public):
+    # "Already so" is read from the database: a stale copy must get the version conflict, not a no-op.
+    saved_version, saved_at = Case.objects.filter(pk=case.pk).values_list("version", "published_at").get()
+    if (saved_at is not None) == bool(public) and saved_version == (case.version if version is None else int(version)):
         return case  # already so: nothing to record
     now = now or timezone.now()
     return _mark(case, user, Marking.PUBLISH if public else Marking.UNPUBLISH, version=version, reason=reason,

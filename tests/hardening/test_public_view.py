@@ -186,3 +186,37 @@ def test_the_public_map_shows_a_rough_place_unless_the_case_is_public(reported, 
     assert publish(reported["reference"]).status_code == 200
     [feature] = json.loads(Client().get("/m/map/cases.json").content)["features"]
     assert feature["geometry"]["coordinates"] != [lon, lat]
+
+
+def test_two_desks_marking_at_once_one_wins_and_the_other_is_told(reported, persona):
+    from civicloop.core.errors import Conflict
+
+    stale = Case.objects.get(reference=reported["reference"])
+    cases.set_public(Case.objects.get(pk=stale.pk), persona("operator"), public=True, reason="公开进展")
+    with pytest.raises(Conflict):
+        cases.set_public(stale, persona("leader"), public=False, reason="含个人信息", version=stale.version)
+    after = Case.objects.get(pk=stale.pk)
+    assert after.published_at is not None and after.state == stale.state
+    marks = after.events.filter(action__in=["publish", "unpublish"]).values_list("action", flat=True)
+    assert list(marks) == ["publish"]
+
+
+@pytest.mark.parametrize("facts, mode, details, follower_photo", [
+    ({}, "never", False, False),
+    ({"marked_public": True}, "never", True, True),
+    ({"via_open311": True}, "never", True, False),
+    ({"filed": True}, "never", False, False),
+    ({"filed": True}, "after_filing", True, True),
+    ({"filed": True, "void": True}, "after_filing", False, False),
+    ({}, "after_filing", False, False),
+])
+def test_the_rules_of_the_public_view(facts, mode, details, follower_photo):
+    from civicloop.cases import publicity
+
+    fact = publicity.Facts(**{"marked_public": False, "via_open311": False, "filed": False, "void": False, **facts})
+    assert publicity.details_public(fact, mode) is details
+    others = publicity.may_see_photo(fact, mode, kind="before", follower_id=7, is_reporter=True, citizen_id=1)
+    assert others is follower_photo  # a follower's photo, seen by the reporter
+    assert publicity.may_see_photo(fact, mode, kind="before", follower_id=7, is_reporter=False, citizen_id=7)
+    assert publicity.may_see_photo(fact, mode, kind="before", follower_id=None, is_reporter=True, citizen_id=1)
+    assert not publicity.may_see_photo(fact, mode, kind="evidence", follower_id=None, is_reporter=True, citizen_id=1)
