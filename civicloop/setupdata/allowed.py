@@ -27,10 +27,14 @@ def _labels(choices) -> list[tuple[str, str]]:
     return [(pick(str(label), get_language()), str(value)) for value, label in choices]
 
 
+# Below the jurisdiction, what departments and staff scopes name: a district (区县, for a district
+# bureau or a district command centre's staff), a street, a community.
+LEVELS = (Division.Level.COUNTY, Division.Level.STREET, Division.Level.COMMUNITY)
+
+
 def jurisdiction_divisions():
-    """Streets and communities under the deployment's root division (settings.CITY_CODE)."""
-    return (Division.objects.filter(code__startswith=settings.CITY_CODE,
-                                    level__in=(Division.Level.STREET, Division.Level.COMMUNITY)).order_by("code"))
+    """Districts, streets and communities under the deployment's root division (settings.CITY_CODE)."""
+    return Division.objects.filter(code__startswith=settings.CITY_CODE, level__in=LEVELS).order_by("code")
 
 
 def _divisions() -> list[tuple[str, str]]:
@@ -50,8 +54,8 @@ def _categories() -> list[tuple[str, str]]:
 
 BUILDERS = {
     "department_kinds": (_("Department kinds"), lambda: _labels(Department.Kind.choices)),
-    "divisions": (_("Streets and communities"), _divisions),
-    "areas": (_("Streets, communities and grids"), _areas),
+    "divisions": (_("Districts, streets and communities"), _divisions),
+    "areas": (_("Districts, streets, communities and grids"), _areas),
     "roles": (_("Roles"), lambda: _labels(Role.choices)),
     "scopes": (_("Scopes"), lambda: _labels(Scope.choices)),
     "departments": (_("Departments"), lambda: list(Department.objects.order_by("code").values_list("code", "name"))),

@@ -330,7 +330,7 @@ class Rows:
 
 
 def _areas() -> dict[str, str]:
-    """Every street, community and grid code of this city → its level."""
+    """Every district, street, community and grid code of this city → its level."""
     found = dict(jurisdiction_divisions().values_list("code", "level"))
     grids = Grid.objects.filter(code__startswith=settings.CITY_CODE).values_list("code", flat=True)
     return found | dict.fromkeys(grids, "grid")
@@ -368,7 +368,8 @@ class DepartmentRows(Rows):
             return  # a street office's or community's missing division: Department.clean says so
         level = self.divisions.get(division)
         if level is None:
-            raise BadRow(_("unknown division code %(code)s: not a street or community of this city") % {"code": division})
+            raise BadRow(_("unknown division code %(code)s: not a district, street or community of this city")
+                         % {"code": division})
         expected = {Department.Kind.STREET_OFFICE: Division.Level.STREET,
                     Department.Kind.COMMUNITY: Division.Level.COMMUNITY}.get(kind)
         if expected and level != expected:
@@ -451,7 +452,7 @@ class StaffRows(Rows):
         level = self.areas.get(area)
         if level is None:
             raise BadRow(_("unknown division or grid code %(code)s") % {"code": area})
-        if scope in (Scope.STREET, Scope.COMMUNITY) and level != "grid":
+        if scope in (Scope.DISTRICT, Scope.STREET, Scope.COMMUNITY) and level != "grid":
             place["scope_division_id"] = area
         elif scope == Scope.GRID and level == "grid":
             place["scope_grid_id"] = area

@@ -382,3 +382,18 @@ def test_a_new_account_cannot_take_a_username_in_use(filled):
     report = importing.import_file("staff", filled("staff", [
         {"name": "新人", "phone": "13900000002", "role": "监督员", "scope": "全市"}]))
     assert report.refused == 1 and "用户名" in report.rows[-1].reason, report.rows
+
+
+def test_a_district_bureau_and_district_staff_name_their_county(filled):
+    from civicloop.geo.models import Division
+
+    county = Division.objects.filter(level="county").values_list("code", flat=True).first()
+    report = importing.import_file("departments", filled("departments", [
+        {"code": "qx-cgj", "name": "区城管局", "kind": "专业部门", "division": county}]))
+    assert report.applied and Department.objects.get(pk="qx-cgj").division_id == county
+    report = importing.import_file("staff", filled("staff", [
+        {"username": "district.desk", "name": "区受理员", "role": "受理员", "scope": "区县", "area": county},
+        {"username": "district.bad", "name": "错范围", "role": "受理员", "scope": "区县", "area": WENLAN_STREET}],
+        keep_example=False))
+    assert [r.outcome for r in report.rows] == ["added", "refused"], report.rows
+    assert not report.applied
