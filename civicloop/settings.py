@@ -113,10 +113,6 @@ PUBLIC_MAP_DAYS = env.integer("CIVICLOOP_PUBLIC_MAP_DAYS", 30, minimum=1)
 # photos: never (unless staff mark the case public), or once the centre has filed it (立案 as the
 # screening). docs/security.md; cases.publicity applies it.
 CITIZEN_REPORTS_PUBLIC = env.choice("CIVICLOOP_CITIZEN_REPORTS_PUBLIC", ("never", "after_filing"), "never")
-# Whether others (followers, the nearby list, Open311) may read a citizen's description and see the
-# photos: never (unless staff mark the case public), or once the centre has filed it (立案 as the
-# screening). docs/security.md; cases.publicity applies it.
-CITIZEN_REPORTS_PUBLIC = env.choice("CIVICLOOP_CITIZEN_REPORTS_PUBLIC", ("never", "after_filing"), "never")
 # The address citizens reach the site at, for links in messages (WeChat opens them).
 PUBLIC_URL = env.text("CIVICLOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Citizens sign in with a one-time SMS code: its life, wrong tries, and how often one may be asked for.
