@@ -132,11 +132,27 @@ CITIZEN_WRONG_CODES_PER_IP_HOUR = env.integer("CIVICLOOP_CITIZEN_WRONG_CODES_PER
 LOGIN_MAX_FAILURES = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_MAX_FAILURES_PER_IP = env.integer("CIVICLOOP_LOGIN_MAX_FAILURES_PER_IP", 30, minimum=1)
 LOGIN_LOCK_MINUTES = env.integer("CIVICLOOP_LOGIN_LOCK_MINUTES", 15, minimum=1)
-# Map tiles for the consoles: none (boundaries on a plain background), osm, tianditu (needs a key),
-# amap (高德, GCJ-02: points are converted before drawing). URLs can be overridden for an intranet.
-MAP_TILES = env.text("CIVICLOOP_MAP_TILES", "none")
-MAP_TILE_URL = env.text("CIVICLOOP_MAP_TILE_URL", "")
+# Map tiles for every map (docs/maps.md): none (the city's own layers drawn as the basemap), tianditu
+# (天地图, needs a key), amap (高德) or tencent (腾讯) (GCJ-02: points are converted before drawing), osm,
+# xyz (any {z}/{x}/{y} or WMTS template in MAP_TILE_URL), file (an MBTiles or PMTiles file served by us).
+MAP_TILES = env.choice("CIVICLOOP_MAP_TILES", ("none", "tianditu", "amap", "tencent", "osm", "xyz", "file"), "none")
+MAP_TILE_URL = env.text("CIVICLOOP_MAP_TILE_URL", "")  # overrides the provider's URL (an intranet mirror)
+MAP_TILE_LABEL_URL = env.text("CIVICLOOP_MAP_TILE_LABEL_URL", "")  # a labels layer drawn over the base
+MAP_TILE_SUBDOMAINS = env.text("CIVICLOOP_MAP_TILE_SUBDOMAINS", "")
+MAP_TILE_CRS = env.choice("CIVICLOOP_MAP_TILE_CRS", ("wgs84", "gcj02"), "wgs84")  # of xyz and file tiles
+MAP_TILE_ATTRIBUTION = env.text("CIVICLOOP_MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env.integer("CIVICLOOP_MAP_TILE_MAX_ZOOM", 18, minimum=1)
+MAP_TILE_FILE = env.text("CIVICLOOP_MAP_TILE_FILE", "")  # .mbtiles or .pmtiles, for MAP_TILES=file
 TIANDITU_KEY = env.text("CIVICLOOP_TIANDITU_KEY", "")
+TIANDITU_STYLE = env.choice("CIVICLOOP_TIANDITU_STYLE", ("vec", "img"), "vec")  # streets, or satellite imagery
+# The approved basemap's 审图号 (map review number), shown in every map's attribution as the law asks.
+MAP_REVIEW_NUMBER = env.text("CIVICLOOP_MAP_REVIEW_NUMBER", "")
+_MAP_TILES_NEED = {"tianditu": ("CIVICLOOP_TIANDITU_KEY", TIANDITU_KEY), "xyz": ("CIVICLOOP_MAP_TILE_URL", MAP_TILE_URL),
+                   "file": ("CIVICLOOP_MAP_TILE_FILE", MAP_TILE_FILE)}
+if MAP_TILES in _MAP_TILES_NEED and not _MAP_TILES_NEED[MAP_TILES][1]:
+    raise env.ConfigError(f"CIVICLOOP_MAP_TILES={MAP_TILES} needs {_MAP_TILES_NEED[MAP_TILES][0]}")
+if MAP_TILE_FILE and not MAP_TILE_FILE.lower().endswith((".mbtiles", ".pmtiles")):
+    raise env.ConfigError(f"CIVICLOOP_MAP_TILE_FILE={MAP_TILE_FILE!r}: expected an .mbtiles or .pmtiles file")
 # Open cases within this many metres are shown as possible duplicates.
 DUPLICATE_RADIUS_M = env.integer("CIVICLOOP_DUPLICATE_RADIUS_M", 100, minimum=5)
 SERVE_WORKERS = env.integer("CIVICLOOP_SERVE_WORKERS", 2, minimum=1)
@@ -174,6 +190,7 @@ INSTALLED_APPS = [
     "civicloop.open311",
     "civicloop.setupdata",
     "civicloop.golive",
+    "civicloop.basemap",
 ]
 
 MIDDLEWARE = [

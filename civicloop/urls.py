@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("civicloop.geo.urls")),
     path("", include("civicloop.setupdata.urls")),
     path("", include("civicloop.golive.urls")),
+    path("", include("civicloop.basemap.urls")),
 
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -34,8 +34,17 @@ def _scope_key(user) -> str:
 @login_required
 def screen(request):
     config = {"data": reverse("bigscreen:data"), "map": reverse("bigscreen:map"), "refreshMs": REFRESH_MS,
-              "crs": tiles.display_crs(), "timeZone": settings.TIME_ZONE}
+              "crs": tiles.display_crs(), "timeZone": settings.TIME_ZONE, "bounds": _city_bounds(request.user)}
     return render(request, "bigscreen/screen.html", {"config": config, "city_name": settings.CITY_NAME})
+
+
+def _city_bounds(user) -> list | None:
+    """A city-wide screen opens on the jurisdiction ([[west, north], [east, south]], ECharts' boundingCoords);
+    a scoped viewer's map holds only their own area, which ECharts fits by itself."""
+    if user.scope not in (Scope.CITY, Scope.DEPARTMENT):
+        return None
+    bounds = tiles.map_config()["bounds"]
+    return [[bounds[0][1], bounds[1][0]], [bounds[1][1], bounds[0][0]]]
 
 
 @json_view

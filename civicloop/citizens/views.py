@@ -33,8 +33,6 @@ from civicloop.notify import wechat
 from civicloop.notify.backends import Undeliverable
 from civicloop.taxonomy.queries import config
 
-# The city's centre for the first view of the map (蒙自市 文澜街道); a pin is placed by the citizen.
-CITY_CENTRE = (103.385, 23.367)
 
 
 def _context(request, **extra) -> dict:
@@ -144,13 +142,12 @@ def login(request):
 def report(request):
     if services.current_citizen(request) is None:
         return redirect(f"{reverse('citizens:login')}?{urlencode({'next': request.get_full_path()})}")
-    source = tiles.tile_config()
-    centre = tiles.to_display(*CITY_CENTRE)
+    source = tiles.map_config()  # fitted to the jurisdiction (geo.extent); a pin is placed by the citizen
     scanned = scan.prefill(request.GET)  # a facility's or shop's QR: what and where are known
     if scanned:
         scanned["lon"], scanned["lat"] = tiles.to_display(scanned["lon"], scanned["lat"])
     return render(request, "citizens/report.html", _context(
-        request, tiles=source, tiles_json=json.dumps({**source, "center": centre}), category_groups=_groups(),
+        request, tiles=source, tiles_json=json.dumps(source), category_groups=_groups(),
         scanned=scanned, scanned_json=json.dumps(scanned or {}, ensure_ascii=False)))
 
 
@@ -210,10 +207,8 @@ PUBLIC_MAP_LIMIT = 2000  # the newest; the map is for seeing that problems are t
 def public_map(request):
     if not settings.PUBLIC_MAP:
         raise Http404("本市未开放公众地图")
-    source = tiles.tile_config()
-    centre = tiles.to_display(*CITY_CENTRE)
     return render(request, "citizens/public_map.html", _context(
-        request, tiles_json=json.dumps({**source, "center": centre}), days=settings.PUBLIC_MAP_DAYS))
+        request, tiles_json=json.dumps(tiles.map_config()), days=settings.PUBLIC_MAP_DAYS))
 
 
 def public_map_cases(request):

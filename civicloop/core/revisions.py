@@ -31,12 +31,11 @@ def current(name: str) -> int:
     return row or 0
 
 
-_caches: dict[str, "RevisionCache"] = {}
+_caches: dict[str, list["RevisionCache"]] = {}  # several caches may follow one revision
 
 
 def _invalidate_local(name: str) -> None:
-    cache = _caches.get(name)
-    if cache is not None:
+    for cache in _caches.get(name, ()):
         cache.invalidate()
 
 
@@ -54,7 +53,7 @@ class RevisionCache(Generic[T]):
         self._revision = -1
         self._checked = 0.0
         self._lock = threading.Lock()
-        _caches[name] = self
+        _caches.setdefault(name, []).append(self)
 
     def invalidate(self) -> None:
         self._checked = 0.0

@@ -13,21 +13,28 @@ from django.conf import settings
 
 
 def tile_hosts() -> list[str]:
-    """The map tile origins the consoles draw from (console.tiles), as CSP sources.
+    """The map tile origins the maps draw from (console.tiles: every layer, 天地图's labels too), as CSP sources.
 
-    A `{s}` subdomain pattern (t{s}.tianditu.gov.cn) becomes a wildcard on its first label."""
+    A `{s}` subdomain pattern (t{s}.tianditu.gov.cn, webrd0{s}.is.autonavi.com) becomes a wildcard on
+    its first label. Tiles served by this site (a city's MBTiles/PMTiles file) are 'self' already."""
     from civicloop.console.tiles import tile_config
 
-    url = tile_config().get("url", "")
-    if not url:
-        return []
+    hosts = []
+    for layer in tile_config()["layers"]:
+        host = _origin(layer["url"])
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def _origin(url: str) -> str:
     parts = urlsplit(url.replace("{s}", "0"))
     if not parts.scheme or not parts.netloc:
-        return []  # a relative URL: tiles served by this site ('self')
+        return ""  # a relative URL: tiles served by this site ('self')
     host = parts.netloc
     if "{s}" in urlsplit(url).netloc.split(".")[0]:
         host = "*." + host.split(".", 1)[1]
-    return [f"{parts.scheme}://{host}"]
+    return f"{parts.scheme}://{host}"
 
 
 def content_security_policy() -> str:

@@ -128,8 +128,7 @@ def staff_detail(request, pk: str):
 
 @staff_view
 def staff_map(request):
-    centre = tiles.to_display(103.385, 23.367)
-    return render(request, "facilities/map.html", {"tiles_json": json.dumps({**tiles.tile_config(), "center": centre})})
+    return render(request, "facilities/map.html", {"tiles_json": json.dumps(tiles.map_config())})
 
 
 @staff_view

@@ -93,7 +93,7 @@ def import_preview(request, token: str):
         raise Http404
     return render(request, "geo/import_report.html", {
         "report": report, "item": item, "preview": True,
-        "tiles_json": json.dumps(tiles.tile_config()),
+        "tiles_json": json.dumps(tiles.map_config()),
     })
 
 

@@ -70,6 +70,8 @@ PUBLIC = {
     "hotline_api:openapi-view": "the hotline API's documentation page",
     "iot_api:openapi-json": "the device API's published description (calls need the device's token)",
     "iot_api:openapi-view": "the device API's documentation page",
+    "basemap:tile": "map tiles from the city's own MBTiles/PMTiles file: public geography, as any tile server's",
+    "basemap:features": "the city's reference layers, boundaries and grids for the tile-less basemap: public geography",
 }
 # Case-bearing endpoints that are public by design: any caller may read them, so scope does not apply.
 PUBLIC_CASE_READS = {"open311:request", "open311:media", "api:citizen_nearby"}

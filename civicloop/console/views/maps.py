@@ -30,7 +30,7 @@ from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
 from civicloop.console import tiles
 from civicloop.core.errors import InvalidInput, ServiceError
-from civicloop.geo.index import grid_index
+from civicloop.geo.extent import extent
 from civicloop.geo.models import Division, Grid
 from civicloop.lib import coords
 from civicloop.lib.i18n import pick
@@ -376,13 +376,9 @@ def _scope_bounds(user) -> list[float] | None:
         geometry = Division.objects.filter(code=user.scope_division_id).values_list("geometry", flat=True).first() or ""
     elif user.scope == Scope.GRID and user.scope_grid_id:
         geometry = Grid.objects.filter(code=user.scope_grid_id).values_list("geometry", flat=True).first() or ""
-    if not geometry:
-        geometry = Division.objects.filter(level=Division.Level.COUNTY).exclude(geometry="").values_list(
-            "geometry", flat=True).first() or ""
     if geometry:
         return list(shape(json.loads(geometry)).bounds)
-    bounds = grid_index().bounds
-    return [float(v) for v in bounds] if bounds is not None else None
+    return list(extent().bounds)  # city-wide: the jurisdiction (geo.extent)
 
 
 def _display_bounds(bounds: list[float] | None) -> list[list[float]] | None:
@@ -413,7 +409,7 @@ def map_page(request):
         streets = list(Division.objects.filter(level=Division.Level.STREET).values_list("code", "name"))
     categories = sorted(((c.code, c.name) for c in config().categories.values() if c.active))
     settings_for_js = {
-        "tiles": tiles.tile_config(), "crs": tiles.display_crs(), "bounds": _display_bounds(_scope_bounds(user)),
+        "tiles": tiles.map_config(), "crs": tiles.display_crs(), "bounds": _display_bounds(_scope_bounds(user)),
         "urls": {"cases": reverse("console:map_cases"), "grids": reverse("console:map_grids"),
                  "divisions": reverse("console:map_divisions"),
                  "case": reverse("console:case", args=["REFERENCE"]).replace("REFERENCE", "{ref}")},

@@ -116,7 +116,7 @@
     echarts.registerMap("area", geo);
     charts.map.setOption({
       tooltip: { trigger: "item", formatter: (p) => p.name },
-      geo: { map: "area", roam: true, itemStyle: { areaColor: "#0b2a5b", borderColor: "#3b82f6", borderWidth: 1.2 },
+      geo: { map: "area", roam: true, ...(config.bounds ? { boundingCoords: config.bounds } : {}), itemStyle: { areaColor: "#0b2a5b", borderColor: "#3b82f6", borderWidth: 1.2 },
              emphasis: { itemStyle: { areaColor: "#12408a" }, label: { color: "#fff" } },
              label: { show: true, color: "#93c5fd", fontSize: 14 } },
       series: [],

@@ -5,14 +5,7 @@
   const box = document.getElementById("public-map");
   if (!box) return;
   const tiles = JSON.parse(box.dataset.tiles);
-  const map = L.map(box, { attributionControl: !!tiles.url }).setView([tiles.center[1], tiles.center[0]], 12);
-  if (tiles.url) L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: 19 }).addTo(map);
-  else {
-    box.classList.add("no-tiles");
-    fetch(box.dataset.areas).then((r) => r.json()).then((areas) => {
-      L.geoJSON(areas, { interactive: false, style: { color: "#0b5cad", weight: 1.2, fillColor: "#dbe7f5", fillOpacity: 0.3 } }).addTo(map);
-    }).catch(() => {});
-  }
+  const map = window.civicMap.create(box, tiles);
   fetch(box.dataset.cases).then((r) => r.json()).then((cases) => {
     const layer = L.geoJSON(cases, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, {

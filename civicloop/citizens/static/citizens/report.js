@@ -24,16 +24,8 @@
   }
 
   // --- map pin (in the tiles' coordinate system; sent with it)
-  const map = L.map("pin-map", { attributionControl: !!tiles.url }).setView([tiles.center[1], tiles.center[0]], 13);
-  if (tiles.url) L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: 19 }).addTo(map);
-  else {
-    // No tiles: draw the streets' outlines and names, so the citizen can still tell where to tap.
-    map.getContainer().classList.add("no-tiles");
-    fetch(form.dataset.areas).then((r) => r.json()).then((areas) => {
-      L.geoJSON(areas, { interactive: false, style: { color: "#0b5cad", weight: 1.5, fillColor: "#dbe7f5", fillOpacity: 0.35 },
-        onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "area-name" }) }).addTo(map);
-    }).catch(() => {});
-  }
+  // Fitted to the city; with no tiles the city's own streets, roads and names are the map.
+  const map = window.civicMap.create("pin-map", tiles);
   let pin = null;
   function place(lat, lon, zoom) {
     $("lat").value = lat.toFixed(7); $("lon").value = lon.toFixed(7);

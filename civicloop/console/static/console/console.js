@@ -81,14 +81,15 @@
     root.querySelectorAll("[data-minimap]").forEach((el) => {
       if (el._map) return;
       const cfg = JSON.parse(el.dataset.minimap);
-      const map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tiles.url });
+      const map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tiles.attribution });
       el._map = map;
-      if (cfg.tiles.url) L.tileLayer(cfg.tiles.url, { subdomains: cfg.tiles.subdomains || "abc", attribution: cfg.tiles.attribution, maxZoom: 19 }).addTo(map);
+      if (window.civicMap) window.civicMap.addTiles(map, cfg.tiles);
       const here = [cfg.lat, cfg.lon];
       // The view must exist before vector layers are added (Leaflet projects them at once).
       const grid = cfg.grid ? L.geoJSON(cfg.grid, { style: { color: "#0b5cad", weight: 2, fillOpacity: 0.06 } }) : null;
       if (grid) { map.fitBounds(grid.getBounds().extend(here), { maxZoom: 17, padding: [10, 10] }); } else { map.setView(here, 17); }
       if (grid) grid.addTo(map);
+      if (window.civicMap && cfg.tiles.basemap) window.civicMap.basemap(map, cfg.tiles, { areas: false });
       L.circleMarker(here, { radius: 8, color: "#fff", weight: 2, fillColor: cfg.color || "#b42318", fillOpacity: 1 }).addTo(map);
       (cfg.nearby || []).forEach((n) => L.circleMarker([n.lat, n.lon], { radius: 6, color: "#fff", weight: 1, fillColor: "#9a6700", fillOpacity: 0.9 }).bindTooltip(n.reference).addTo(map));
     });

@@ -13,10 +13,8 @@
   const status = document.getElementById("map-status");
   const note = document.getElementById("map-note");
 
-  const map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tiles.url, minZoom: 3, maxZoom: 19 });
-  if (cfg.tiles.url) {
-    L.tileLayer(cfg.tiles.url, { subdomains: cfg.tiles.subdomains || "abc", attribution: cfg.tiles.attribution, maxZoom: 19 }).addTo(map);
-  }
+  // Tiles (or, with none, the city's roads, water and buildings; the boundaries and grids are drawn below).
+  const map = window.civicMap.create(el, cfg.tiles, { noFit: true, map: { zoomControl: true, minZoom: 3 }, basemap: { areas: false } });
   map.createPane("areas").style.zIndex = 350;  // boundaries under the cases, above the tiles
   map.createPane("labels").style.zIndex = 450;  // street names above the boundaries, under the cases
   map.getPane("labels").style.pointerEvents = "none";
@@ -29,7 +27,7 @@
   const start = viewFromHash();
   if (start) map.setView(start.center, start.zoom);
   else if (cfg.bounds) map.fitBounds(cfg.bounds);
-  else map.setView([23.37, 103.38], 11);
+  else window.civicMap.fit(map, cfg.tiles);  // the jurisdiction
   window.addEventListener("hashchange", () => {  // a pasted or edited link moves the map, no reload
     const v = viewFromHash();
     if (v) map.setView(v.center, v.zoom);

@@ -4,8 +4,7 @@
   const el = document.getElementById("facility-map");
   if (!el) return;
   const tiles = JSON.parse(el.dataset.tiles);
-  const map = L.map(el).setView([tiles.center[1], tiles.center[0]], 14);
-  if (tiles.url) L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", maxZoom: 19 }).addTo(map);
+  const map = window.civicMap.create(el, tiles);
   const layer = L.layerGroup().addTo(map);
   const colours = { intact: "#067647", damaged: "#b42318", lost: "#b54708" };
   async function load() {

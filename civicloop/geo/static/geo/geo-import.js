@@ -5,8 +5,8 @@
   const el = document.getElementById("geo-import-map");
   if (!el || !window.L) return;
   const tiles = JSON.parse(el.dataset.tiles);
-  const map = L.map(el, { attributionControl: !!tiles.url, maxZoom: 19 });
-  if (tiles.url) L.tileLayer(tiles.url, { subdomains: tiles.subdomains || "abc", attribution: tiles.attribution, maxZoom: 19 }).addTo(map);
+  // The city's tiles (or its own layers), opened on the file's shapes, else on the jurisdiction.
+  const map = window.civicMap.create(el, tiles, { noFit: true });
   const styles = {
     created: { color: "#1a7f37", weight: 1.5, fillOpacity: 0.25 },
     updated: { color: "#e07a00", weight: 1.5, fillOpacity: 0.25 },
@@ -23,7 +23,7 @@
     }).addTo(map);
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
-    else map.setView([0, 0], 2);
+    else window.civicMap.fit(map, tiles);
     el.dataset.shapes = String(body.features.length);  // read by the browser test
     if (body.truncated) document.getElementById("geo-import-map-note").textContent = "…";
   });
