@@ -13,6 +13,7 @@ class GoLiveConfig(AppConfig):
         "civicloop.golive.checks.grids",
         "civicloop.golive.checks.routes",
         "civicloop.golive.checks.staff",
+        "civicloop.golive.checks.loop_staff",
         "civicloop.golive.checks.command_centres",
         "civicloop.golive.checks.calendar",
         "civicloop.golive.checks.maps",

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -175,7 +176,7 @@ def _no_boundary(root) -> Finding:
               "outside every grid is refused.") % {"name": root.name, "grids": grids},
             fixes=_import_fixes())
     return Finding(
-        "geo.no_boundary", BLOCKING, _("The jurisdiction has no boundary and no grids"),
+        "geo.no_boundary", BLOCKING, _("The jurisdiction has no boundary"),
         _("Neither a boundary of %(name)s nor any unit grid is loaded: nothing tells a place inside the "
           "city from one outside, and no case can be placed in a grid.") % {"name": root.name},
         fixes=_import_fixes())
@@ -418,6 +419,77 @@ def _routed_departments() -> set[str]:
     return routed
 
 
+def loop_staff() -> list[Finding]:
+    """Somebody may take each step of the loop (the roles come from cases.rules), an administrator
+    exists, and every street has a field worker (监督员 or 网格员) whose scope covers it."""
+    return [f for f in (_steps_without_staff(), _no_administrator(), _streets_without_field_staff()) if f]
+
+
+def _loop_steps() -> dict[str, str]:
+    from civicloop.cases.rules import Action
+
+    return {Action.FILE: _("filing"), Action.DISPATCH: _("dispatch"),
+            Action.CHECK: _("checking the fix"), Action.CLOSE: _("closing")}
+
+
+def _steps_without_staff() -> Finding | None:
+    from civicloop.cases.rules import RULES
+    from civicloop.lib.i18n import pick
+    from civicloop.org.models import User
+    from civicloop.org.roles import Role
+
+    language = get_language()
+    missing = []
+    for action, step in _loop_steps().items():
+        roles = RULES[action].roles
+        if not User.objects.filter(is_active=True, role__in=roles).exists():
+            names = "、".join(pick(Role(r).label, language) for r in sorted(roles))
+            missing.append(f"{step}: {names}")
+    if not missing:
+        return None
+    return Finding(
+        "staff.step_without_staff", BLOCKING, _("Steps of the loop nobody can take"),
+        ngettext("%(n)d step of the loop has no active staff member with a role allowed to take it: cases stop there.",
+                 "%(n)d steps of the loop have no active staff member with a role allowed to take them: cases stop "
+                 "there.", len(missing)) % {"n": len(missing)},
+        len(missing), tuple(missing), _staff_fixes())
+
+
+def _no_administrator() -> Finding | None:
+    from civicloop.org.models import User
+    from civicloop.org.roles import Role
+
+    if User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True).exists():
+        return None
+    return Finding("staff.no_admin", BLOCKING, _("No administrator"),
+                   _("No active administrator account exists to keep the configuration."),
+                   fixes=(Fix(_("Create one"), command="civicloop createstaff USERNAME --role admin"),))
+
+
+def _streets_without_field_staff() -> Finding | None:
+    from civicloop.org.models import User
+    from civicloop.org.roles import Role, Scope
+
+    streets = dict(_streets().values_list("code", "name"))
+    field = User.objects.filter(is_active=True, role__in=(Role.INSPECTOR, Role.GRID_WORKER))
+    if not streets or field.filter(scope=Scope.CITY).exists():
+        return None
+    areas = {division or grid for division, grid in field.values_list("scope_division_id", "scope_grid_id")
+             if division or grid}
+    covered = {street for street in streets if any(area[:STREET_DIGITS] == street or street.startswith(area)
+                                                   for area in areas)}
+    missing = sorted((code, name) for code, name in streets.items() if code not in covered)
+    if not missing:
+        return None
+    return Finding(
+        "staff.street_without_field_staff", WARNING, _("Streets without field staff"),
+        ngettext("%(n)d street or town has no active inspector or grid worker whose scope covers it: nobody there "
+                 "can verify a report or check a fix.",
+                 "%(n)d streets or towns have no active inspector or grid worker whose scope covers them: nobody "
+                 "there can verify a report or check a fix.", len(missing)) % {"n": len(missing)},
+        len(missing), _named(missing), _staff_fixes())
+
+
 # ---------------------------------------------------------------------------- district command centres
 
 
@@ -535,5 +607,5 @@ def _reference_layers() -> bool:
 
 
 def _map_fixes() -> tuple[Fix, ...]:
-    return (Fix(_("Choose a tile provider, or load reference layers (docs/maps.md)"),
-                command="CIVICLOOP_MAP_TILES=tianditu CIVICLOOP_TIANDITU_KEY=…"),)
+    return (Fix(_("Choose a tile provider (docs/maps.md)"), command="CIVICLOOP_MAP_TILES=tianditu CIVICLOOP_TIANDITU_KEY=…"),
+            Fix(_("or load reference layers"), command="civicloop basemap-import roads|water|buildings FILE"))
