@@ -73,8 +73,10 @@ def test_the_staff_maps_open_on_the_same_city(other_city, signed_in, settings):
     settings_json = json.loads(console.content.decode().split('id="map-settings" type="application/json">')[1].split("</script>")[0])
     (south, west), (north, east) = settings_json["bounds"]
     assert (west, south, east, north) == pytest.approx(STREET_BOX)
-    screen = leader.get("/screen/")
-    assert b"120.1" in screen.content  # the wall screen's boundingCoords
+    screen = leader.get("/screen/").content.decode()
+    config = json.loads(screen.split('id="screen-config" type="application/json">')[1].split("</script>")[0])
+    (west, north), (east, south) = config["bounds"]  # ECharts' boundingCoords: top-left, bottom-right
+    assert (west, south, east, north) == pytest.approx(STREET_BOX)
 
 
 def test_the_public_map_opens_on_the_city_too(other_city, settings):
