@@ -51,16 +51,16 @@ def register_facility(*, component: str, name: str, lon: float, lat: float, id: 
         raise InvalidInput.field("component", f"未知部件代码 {component} / unknown component")
     fields = {"component_id": component, "name": name.strip()[:80], "keeper": keeper, **place_fields(lon, lat),
               "initial_date": attributes.pop("initial_date", None) or timezone.localdate(), **attributes}
+    county = codes.county_of(fields["community_id"])  # ids name the county the facility stands in
     if id:
-        check_id(id, county=codes.county_of(fields["community_id"]))
+        check_id(id, county=county)
         if id[6:11] != component:
             raise InvalidInput.field("id", "标识码中的部件代码与部件类型不符 / the id's component code differs from the type")
         return Facility.objects.create(id=id, **fields)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Facility.objects.create(id=allocate_id(component, county=codes.county_of(fields["community_id"])),
-                                               **fields)
+                return Facility.objects.create(id=allocate_id(component, county=county), **fields)
         except IntegrityError:
             continue  # someone took the same serial a moment ago: take the next
     raise InvalidInput.field("id", "标识码分配冲突，请重试 / could not allocate an id; try again")

@@ -57,6 +57,16 @@ def test_a_facility_gets_the_id_of_the_county_it_stands_in(jining):
                                      lat=YANZHOU[1])
 
 
+def test_an_imported_facility_row_is_checked_against_the_county_it_stands_in(jining):
+    from civicloop.facilities import importing
+
+    components = facilities.component_codes()
+    row = {"component": "03001", "name": "兖州公厕", "lon": str(YANZHOU[0]), "lat": str(YANZHOU[1])}
+    assert importing.facility_row(row, components)[1].startswith("37081203001")
+    with pytest.raises(importing.BadRow, match="370812"):
+        importing.facility_row({**row, "id": "37081103001000009", "name": "任城的编号"}, components)
+
+
 def test_a_point_outside_the_roots_boundary_is_refused_with_the_jurisdictions_name(jining, api):
     root = Division.objects.get(code="3708")
     root.geometry = BOUNDARY
