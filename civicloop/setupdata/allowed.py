@@ -33,8 +33,8 @@ LEVELS = (Division.Level.COUNTY, Division.Level.STREET, Division.Level.COMMUNITY
 
 
 def jurisdiction_divisions():
-    """Districts, streets and communities under the deployment's root division (settings.CITY_CODE)."""
-    return Division.objects.filter(code__startswith=settings.CITY_CODE, level__in=LEVELS).order_by("code")
+    """Districts, streets and communities under the deployment's root division (settings.JURISDICTION)."""
+    return Division.objects.filter(code__startswith=settings.JURISDICTION, level__in=LEVELS).order_by("code")
 
 
 def _divisions() -> list[tuple[str, str]]:
@@ -42,7 +42,7 @@ def _divisions() -> list[tuple[str, str]]:
 
 
 def _areas() -> list[tuple[str, str]]:
-    grids = Grid.objects.filter(code__startswith=settings.CITY_CODE, active=True).order_by("code")
+    grids = Grid.objects.filter(code__startswith=settings.JURISDICTION, active=True).order_by("code")
     return _divisions() + list(grids.values_list("code", "name"))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -187,8 +187,7 @@ def _apply_rows(table: Table, mapped: dict, rows, examples: list[dict], report: 
             if key in seen:
                 raise BadRow(_("the same key as row %(row)s") % {"row": seen[key]})
             seen[key] = number
-            with transaction.atomic():  # a refused row's half-written changes go, the others stay
-                outcome = rows.apply(values, key)
+            outcome = rows.apply(values, key)
         except BadRow as exc:
             report.rows.append(RowResult(number, shown, REFUSED, str(exc)))
             continue
@@ -322,17 +321,18 @@ class Rows:
             obj.full_clean(exclude=self.RESOLVED, validate_unique=validate_unique)
         except ValidationError as exc:
             raise _invalid(exc, self.labels()) from None
-        if new:
-            obj.save()
-            return ADDED
-        obj.save(update_fields=changed)
-        return UPDATED
+        try:
+            with transaction.atomic():  # a row that fails here leaves the file's other rows as they were
+                obj.save() if new else obj.save(update_fields=changed)
+        except IntegrityError:  # saved by someone else since this file's codes were read
+            raise BadRow(_("this row clashes with data saved meanwhile: check the file again")) from None
+        return ADDED if new else UPDATED
 
 
 def _areas() -> dict[str, str]:
     """Every district, street, community and grid code of this city → its level."""
     found = dict(jurisdiction_divisions().values_list("code", "level"))
-    grids = Grid.objects.filter(code__startswith=settings.CITY_CODE).values_list("code", flat=True)
+    grids = Grid.objects.filter(code__startswith=settings.JURISDICTION).values_list("code", flat=True)
     return found | dict.fromkeys(grids, "grid")
 
 
@@ -390,11 +390,12 @@ class StaffRows(Rows):
         self.areas = _areas()
         self.departments = set(Department.objects.values_list("code", flat=True))
         self.accounts: dict[str, int] = {}
+        self.users = User.objects.in_bulk()  # a city's staff: thousands, read once rather than once a row
         self.usernames: dict[str, int] = {}
         self.phones: dict[str, list[int]] = {}
-        for pk, username, phone in User.objects.values_list("pk", "username", "phone"):
-            self.usernames[username] = pk
-            self.phones.setdefault(phone, []).append(pk)
+        for pk, user in self.users.items():
+            self.usernames[user.username] = pk
+            self.phones.setdefault(user.phone, []).append(pk)
 
     def key(self, values: dict) -> str:
         username, phone = text(values, "username"), self._phone(values)
@@ -430,6 +431,7 @@ class StaffRows(Rows):
         outcome = self.save(user, fields, values, validate_unique=existing is None and user.username in self.usernames,
                             before_create=lambda u: u.set_unusable_password())
         self.accounts[key] = user.pk
+        self.users[user.pk] = user
         self.usernames[user.username] = user.pk
         if outcome == ADDED and phone:
             self.phones.setdefault(phone, []).append(user.pk)
@@ -438,11 +440,11 @@ class StaffRows(Rows):
     def _existing(self, username: str, phone: str) -> User | None:
         if username:
             pk = self.usernames.get(username)
-            return None if pk is None else User.objects.get(pk=pk)
+            return None if pk is None else self.users[pk]
         found = self.phones.get(phone, [])
         if len(found) > 1:
             raise BadRow(_("several accounts have the phone %(phone)s: give the username") % {"phone": phone})
-        return User.objects.get(pk=found[0]) if found else None
+        return self.users[found[0]] if found else None
 
     def _place(self, scope: str, area: str) -> dict:
         """The scope's division or grid from the area code; the level rules are User.clean's."""
@@ -483,6 +485,10 @@ class RouteRows(Rows):
         self.groups = set(Category.objects.values_list("major_code", flat=True))
         self.areas = _areas()
         self.departments = set(Department.objects.values_list("code", flat=True))
+        self.rules: dict[tuple, RoutingRule] = {}
+        for rule in RoutingRule.objects.order_by("-pk"):  # the oldest last, so it wins ties as in routing
+            self.rules[(rule.category_id or "", rule.category_group, rule.area, rule.min_priority,
+                        rule.supervised_only)] = rule
 
     def key(self, values: dict) -> tuple:
         """(category, group, area, min_priority, supervised): the rule's when, which re-runs match on."""
@@ -515,12 +521,11 @@ class RouteRows(Rows):
             raise BadRow(_("unknown division or grid code %(code)s") % {"code": area})
         fields = {"department_id": _department("routes", values, "department", self.departments, required=True),
                   "note": text(values, "note"), "active": _flag("routes", values, "active", default=True)}
-        existing = (RoutingRule.objects.filter(category_id=category or None, category_group=group, area=area,
-                                               min_priority=min_priority, supervised_only=supervised)
-                    .order_by("pk").first())  # the oldest wins ties in routing too
-        rule = existing or RoutingRule(category_id=category or None, category_group=group, area=area,
-                                       min_priority=min_priority, supervised_only=supervised)
-        return self.save(rule, fields, values)
+        rule = self.rules.get(key) or RoutingRule(category_id=category or None, category_group=group, area=area,
+                                                  min_priority=min_priority, supervised_only=supervised)
+        outcome = self.save(rule, fields, values)
+        self.rules.setdefault(key, rule)
+        return outcome
 
 
 # ---------------------------------------------------------------------------- categories
