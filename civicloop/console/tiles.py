@@ -72,9 +72,16 @@ def attribution(base: str) -> str:
     return " | ".join(p for p in parts if p)
 
 
+def provider_name() -> str:
+    """The configured provider; a URL given with `none` (how an intranet server was set before `xyz`) is xyz."""
+    if settings.MAP_TILES == "none" and settings.MAP_TILE_URL:
+        return "xyz"
+    return settings.MAP_TILES
+
+
 def tile_config() -> dict:
     """The tile layers as Leaflet wants them; `url` and `subdomains` are the base layer's (older callers)."""
-    name = settings.MAP_TILES
+    name = provider_name()
     provider = PROVIDERS.get(name, PROVIDERS["none"])
     urls = _layers(name, provider)
     subdomains = settings.MAP_TILE_SUBDOMAINS or provider.subdomains
@@ -101,7 +108,7 @@ def map_config() -> dict:
 
 def display_crs() -> str:
     """Cheap (called per point): the system the configured tiles are drawn in."""
-    name = settings.MAP_TILES
+    name = provider_name()
     if name in ("xyz", "file"):
         return settings.MAP_TILE_CRS
     return PROVIDERS.get(name, PROVIDERS["none"]).crs

@@ -75,6 +75,12 @@ def test_any_xyz_template_with_its_own_subdomains_and_crs(db, settings):
     assert "https://*.gis.example.gov.cn" in csp(Client())
 
 
+def test_a_tile_url_given_with_none_is_still_drawn_as_before(db, settings):
+    settings.MAP_TILES, settings.MAP_TILE_URL = "none", "http://10.0.0.8/tiles/{z}/{x}/{y}.png"
+    assert [layer["url"] for layer in tiles.tile_config()["layers"]] == [settings.MAP_TILE_URL]
+    assert tiles.tile_config()["basemap"] == ""
+
+
 def test_no_tiles_means_the_citys_own_layers_and_nothing_extra_in_the_csp(db, citizen_client):
     config = page_map_config(citizen_client.get("/m/report/"))
     assert config["layers"] == [] and config["basemap"] == "/basemap/features"
