@@ -38,7 +38,7 @@ PROVIDERS = {
     "amap": Provider(("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",),
                      "© 高德地图", "gcj02", "1234", 18),
     # 腾讯 numbers its rows from the south (TMS): Leaflet's {-y} counts them that way.
-    "tencent": Provider(("https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={-y}&type=vector&styleid=0",),
+    "tencent": Provider(("https://rt{s}.map.gtimg.com/tile?z={z}&x={x}&y={-y}&styleid=1",),
                         "© 腾讯地图", "gcj02", "0123", 18),
     "xyz": Provider((), "", "wgs84"),  # everything from the MAP_TILE_* settings
     "file": Provider((), "", "wgs84"),  # the city's MBTiles/PMTiles file, served by basemap.views.tile
