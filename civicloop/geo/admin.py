@@ -2,6 +2,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from civicloop.geo.forms import DivisionForm, GridForm, GridImportForm
 from civicloop.geo.models import Division, Grid
@@ -49,9 +52,9 @@ class GridAdmin(KeyReadOnlyOnChange, admin.ModelAdmin):
         (None, {"fields": ("code", "name", "community", "active")}),
         ("范围 Boundary", {"fields": ("geometry", "bounds")}),
         ("网格员 Grid workers", {"fields": ("workers",)}),
-        ("记录 Record", {"fields": ("updated_time",)}),
+        ("记录 Record", {"fields": ("updated_time", "earlier_shapes")}),
     )
-    readonly_fields = ("bounds", "updated_time")
+    readonly_fields = ("bounds", "updated_time", "earlier_shapes")
     change_list_template = "admin/geo/grid/change_list.html"
 
     @admin.display(description="街道 street", ordering="community__parent__name")
@@ -67,6 +70,14 @@ class GridAdmin(KeyReadOnlyOnChange, admin.ModelAdmin):
     @admin.display(description="更新时间 updated")
     def updated_time(self, grid):
         return grid.updated_at
+
+    @admin.display(description="历史范围 earlier shapes")
+    def earlier_shapes(self, grid):
+        """Shapes replaced by surveyors' file imports (geo/importing.py, GridShape): when, by whom, which file."""
+        rows = grid.shapes.select_related("replaced_by")[:20] if grid.pk else []
+        return format_html_join(mark_safe("<br>"), "{} · {} · {}", (
+            (timezone.localtime(s.replaced_at).strftime("%Y-%m-%d %H:%M"), s.replaced_by or "—", s.source_file or "—")
+            for s in rows)) or "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)

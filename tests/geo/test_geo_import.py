@@ -305,3 +305,15 @@ def test_a_retired_grid_underneath_does_not_refuse_its_successor(far_community, 
                         active=False)
     report = importing.import_grids(geofiles.zipped_shapefile(tmp_path, grid_rows()), Options())
     assert report.applied and report.refused == 0, report.findings
+
+
+def test_the_admin_shows_a_grids_earlier_shapes(far_community, tmp_path, persona, signed_in):
+    importing.import_grids(geofiles.zipped_shapefile(tmp_path / "v1", grid_rows()), Options())
+    x, y = geofiles.ORIGIN
+    grids = geofiles.four_grids()
+    grids[0] = (grids[0][0], grids[0][1], shapely.box(x, y, x + 190, y + 200))
+    grids[1] = (grids[1][0], grids[1][1], shapely.box(x + 190, y, x + 400, y + 200))
+    importing.import_grids(geofiles.zipped_shapefile(tmp_path / "v2", grid_rows(grids)),
+                           Options(source_name="网格2026.zip"), user=persona("admin"))
+    page = signed_in("admin").get(f"/admin/geo/grid/{COMMUNITY}001/change/").content.decode()
+    assert page.count("网格2026.zip") == 1  # the one shape this grid had before
