@@ -282,8 +282,8 @@ def routes() -> list[Finding]:
     """Every active category reaches a department in every street: its default department, a
     city-wide routing rule, a category × street route, or routing rules for the street or all its
     communities. Rules only for urgent or supervised cases do not count: an ordinary case misses them."""
-    streets = _street_communities()
-    unrouted = _unrouted(streets)
+    streets, names = _street_communities()
+    unrouted = _unrouted(streets, names)
     if not unrouted:
         return []
     nowhere = [(code, name) for code, name, missing in unrouted if len(missing) == len(streets)]
@@ -314,17 +314,20 @@ def _route_fixes() -> tuple[Fix, ...]:
             Fix(_("Categories' default departments"), url_name="admin:taxonomy_category_changelist"))
 
 
-def _street_communities() -> dict[str, set[str]]:
+def _street_communities() -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Each street's communities, and the streets' names."""
     from civicloop.geo.models import Division
 
-    streets = {code: set() for code in _streets().values_list("code", flat=True)}
+    names = dict(_streets().values_list("code", "name"))
+    streets = {code: set() for code in names}
     for code in Division.objects.filter(level=Division.Level.COMMUNITY, code__startswith=_root_code()
                                         ).values_list("code", flat=True):
-        streets.setdefault(code[:STREET_DIGITS], set()).add(code)
-    return streets
+        if code[:STREET_DIGITS] in streets:
+            streets[code[:STREET_DIGITS]].add(code)
+    return streets, names
 
 
-def _unrouted(streets: dict[str, set[str]]) -> list[tuple[str, str, list[str]]]:
+def _unrouted(streets: dict[str, set[str]], names: dict[str, str]) -> list[tuple[str, str, list[str]]]:
     """(code, name, streets without a department) of each active category lacking one somewhere."""
     from civicloop.taxonomy.models import Category, DepartmentRoute
 
@@ -335,7 +338,6 @@ def _unrouted(streets: dict[str, set[str]]) -> list[tuple[str, str, list[str]]]:
         street_routes[category].add(street)
     categories = (Category.objects.filter(active=True).filter(Q(department__isnull=True) | Q(department__active=False))
                   .order_by("code").values_list("code", "name"))
-    names = _street_names(streets)
     found = []
     for code, name in categories:
         areas = {area for applies, area in rules if applies(code)}
@@ -362,12 +364,6 @@ def _matcher(category: str, group: str):
     if category:
         return lambda code: code == category
     return lambda code: code.startswith(group)  # "" (any category) starts every code
-
-
-def _street_names(streets) -> dict[str, str]:
-    from civicloop.geo.models import Division
-
-    return dict(Division.objects.filter(code__in=list(streets)).values_list("code", "name")) if streets else {}
 
 
 # ---------------------------------------------------------------------------- staff
