@@ -130,7 +130,7 @@ def test_the_phone_api_refuses_strangers_and_bad_input(signed_in, client, gridwo
     other = post_json(signed_in("inspector_001"), f"/patrols/api/{mine}/points", {"batch_id": "x", "points": []})
     assert other.status_code == 404
     bad = signed_in("gridworker").post(f"/patrols/api/{mine}/points", "not json", content_type="application/json")
-    assert bad.status_code == 422
+    assert bad.status_code == 400 and bad.json()["code"] == "malformed_json"  # unreadable JSON: refused at the door
     missing = post_json(signed_in("gridworker"), f"/patrols/api/{mine}/points", {"points": []})
     assert missing.status_code == 422 and "batch_id" in missing.json()["detail"]
     assert signed_in("gridworker").get("/patrols/api/start").status_code == 405
