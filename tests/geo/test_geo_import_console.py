@@ -121,3 +121,13 @@ def test_expired_uploads_are_thrown_away(far_community, tmp_path, stage_dir, sig
     assert admin.get(response["Location"]).status_code == 404
     os.utime(folder, (old, old))
     assert importing.purge_expired() == 1 and not folder.exists()
+
+
+def test_a_long_report_shows_its_first_thousand_rows_and_says_so(far_community, tmp_path, stage_dir, signed_in):
+    rows = [(f"9{n:05d}", f"坏编码{n}", geofiles.square(n % 50, n // 50)) for n in range(1001)]
+    path = geofiles.write_layer(tmp_path / "bad.gpkg", rows, driver="GPKG")
+    file = SimpleUploadedFile("bad.gpkg", path.read_bytes())
+    response = signed_in("admin").post(PAGE, {"kind": "grids", "file": file, "crs": ""})
+    page = signed_in("admin").get(response["Location"]).content.decode()
+    assert page.count('<tr class="refused">') == 1000
+    assert "仅显示 1001 行中的前 1000 行" in page
