@@ -88,3 +88,16 @@ def test_the_command_exits_0_when_nothing_blocks(db, demo_ready, settings):
     settings.MAP_TILES = "none"  # a warning alone does not stop a script either
     call_command("city", "check", stdout=out)
     assert "0" in out.getvalue()
+
+
+def test_the_page_reads_in_chinese_by_default(signed_in):
+    Category.objects.filter(code="01001").update(department=None, active=True)
+    html = signed_in("admin").get(PAGE).content.decode()
+    assert "城市配置检查" in html and "阻断" in html and "派遣规则" in html
+
+
+def test_city_init_without_a_code_is_refused_now_that_check_needs_none(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="code"):
+        call_command("city", "init")
