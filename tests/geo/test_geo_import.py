@@ -189,6 +189,25 @@ def test_unreadable_and_empty_files_are_refused(far_community, tmp_path):
     empty.write_text('{"type": "FeatureCollection", "features": []}')
     report = importing.import_grids(empty, Options())
     assert report.file_refused and report.total == 0
+    text = tmp_path / "grids.txt"
+    text.write_text("code,name")
+    assert ".txt" in importing.import_grids(text, Options()).findings[0].problem
+
+
+def test_a_feature_without_a_shape_or_with_a_line_is_refused(far_community, tmp_path):
+    import json
+
+    square = shapely.geometry.mapping(geofiles.to_wgs84(geofiles.square(0, 0)))
+    features = [
+        {"type": "Feature", "properties": {"code": f"{COMMUNITY}001", "name": "无图形"}, "geometry": None},
+        {"type": "Feature", "properties": {"code": f"{COMMUNITY}002", "name": "线"},
+         "geometry": {"type": "LineString", "coordinates": square["coordinates"][0]}},
+    ]
+    path = tmp_path / "grids.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    problems = problems_of(importing.import_grids(path, Options()))
+    assert set(problems) == {f"{COMMUNITY}001", f"{COMMUNITY}002"}
+    assert "LineString" in problems[f"{COMMUNITY}002"]
 
 
 def test_a_grid_of_an_unknown_community_is_refused(far_community, tmp_path):
