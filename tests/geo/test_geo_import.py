@@ -336,3 +336,9 @@ def test_the_admin_shows_a_grids_earlier_shapes(far_community, tmp_path, persona
                            Options(source_name="网格2026.zip"), user=persona("admin"))
     page = signed_in("admin").get(f"/admin/geo/grid/{COMMUNITY}001/change/").content.decode()
     assert page.count("网格2026.zip") == 1  # the one shape this grid had before
+
+
+def test_a_shapefile_path_with_its_parts_beside_it_is_read(far_community, tmp_path):
+    shp = geofiles.write_layer(tmp_path / "成果" / "网格.shp", grid_rows(), driver="ESRI Shapefile", encoding="GBK")
+    report = importing.import_grids(shp, Options())
+    assert report.applied and Grid.objects.get(code=f"{COMMUNITY}004").name == "测试网格4"
