@@ -313,8 +313,7 @@ def _read(source: Path, options: Options, report: Report) -> list[Feature]:
         meta, _fids, wkb, values = _read_layer(source, layer)
     except errors.CRSError:
         raise FileProblem(_("Unknown coordinate system in the file: choose one (for example EPSG:4545).")) from None
-    except (errors.DataSourceError, errors.DataLayerError, errors.FeatureError, errors.FieldError,
-            errors.GeometryError, UnicodeDecodeError, OSError):
+    except (RuntimeError, UnicodeDecodeError, OSError):  # pyogrio's errors are RuntimeErrors
         raise FileProblem(_("The file cannot be read.")) from None
     if len(wkb) == 0:
         raise FileProblem(_("The file has no features."))
