@@ -490,66 +490,91 @@ def _streets_without_field_staff() -> Finding | None:
 
 
 def command_centres() -> list[Finding]:
-    """Where two-level command is in use (some district has a centre), each district has one, and each
-    centre has staff of its own. A jurisdiction of one county, or one run from one centre, has nothing
-    to check."""
-    centre_model = _command_centre_model()
-    district_scope = _district_scope()
-    if centre_model is None or district_scope is None or len(_root_code()) >= 6:
+    """Where two-level command is in use (some district has an active centre: org.CommandCentre), each
+    district has one, and each centre can run the stages the city leaves to it (cases/command.py): staff
+    of the district's scope in a role for each stage, and departments of its own to dispatch to. A
+    jurisdiction of one county, or one run from one centre, has nothing to check."""
+    from civicloop.org.models import CommandCentre
+
+    if len(_root_code()) >= 6:
         return []
-    centres = set(centre_model.objects.filter(active=True, division__code__startswith=_root_code())
-                  .values_list("division_id", flat=True))
+    centres = dict(CommandCentre.objects.filter(active=True, division__code__startswith=_root_code())
+                   .values_list("division_id", "division__name"))
     if not centres:
         return []
-    found = []
-    without = _districts().exclude(code__in=centres).order_by("code").values_list("code", "name")
-    if without.exists():
-        count = without.count()
-        found.append(Finding(
-            "command.district_without_centre", WARNING, _("Districts without a command centre"),
-            ngettext("Two-level command is in use, but %(n)d district has no command centre: the city centre "
-                     "runs its cases.",
-                     "Two-level command is in use, but %(n)d districts have no command centre: the city centre "
-                     "runs their cases.", count) % {"n": count},
-            count, _named(list(without[:EXAMPLES])), _centre_fixes()))
-    unstaffed = _unstaffed_centres(centres, district_scope)
-    if unstaffed:
-        found.append(Finding(
-            "command.centre_without_staff", BLOCKING, _("District command centres without staff"),
-            ngettext("%(n)d district command centre has no active staff of the district's scope: its cases "
-                     "would wait with nobody to file, dispatch or close them.",
-                     "%(n)d district command centres have no active staff of the district's scope: their cases "
-                     "would wait with nobody to file, dispatch or close them.", len(unstaffed)) % {"n": len(unstaffed)},
-            len(unstaffed), _named(unstaffed), _centre_fixes()))
-    return found
+    found = [_districts_without_centre(centres), _centres_without_staff(centres), _centres_without_departments(centres)]
+    return [f for f in found if f]
 
 
-def _command_centre_model():
-    """org.CommandCentre where two-level command is installed; None in a build without it."""
-    try:
-        return apps.get_model("org", "CommandCentre")
-    except LookupError:
-        return None
+def _district_stages() -> list[str]:
+    """The stages a district's centre runs: those the city has not kept (CIVICLOOP_CITY_STAGES)."""
+    from civicloop.cases.command import STAGES
+
+    return [stage for stage in STAGES if stage not in settings.CITY_STAGES]
 
 
-def _district_scope() -> str | None:
-    from civicloop.org.roles import Scope
-
-    return getattr(Scope, "DISTRICT", None)
-
-
-def _districts():
+def _districts_without_centre(centres: dict[str, str]) -> Finding | None:
     from civicloop.geo.models import Division
 
-    return Division.objects.filter(level=Division.Level.COUNTY, code__startswith=_root_code())
+    without = (Division.objects.filter(level=Division.Level.COUNTY, code__startswith=_root_code())
+               .exclude(code__in=list(centres)).order_by("code").values_list("code", "name"))
+    count = without.count()
+    if not count:
+        return None
+    return Finding(
+        "command.district_without_centre", WARNING, _("Districts without a command centre"),
+        ngettext("Two-level command is in use, but %(n)d district has no command centre: the city centre "
+                 "runs its cases.",
+                 "Two-level command is in use, but %(n)d districts have no command centre: the city centre "
+                 "runs their cases.", count) % {"n": count},
+        count, _named(list(without[:EXAMPLES])), _centre_fixes())
 
 
-def _unstaffed_centres(centres: set[str], district_scope: str) -> list[tuple[str, str]]:
+def _centres_without_staff(centres: dict[str, str]) -> Finding | None:
+    """Centres lacking district-scoped staff in a role allowed the key action of a stage they run."""
+    from civicloop.cases.rules import RULES, Action
     from civicloop.org.models import User
+    from civicloop.org.roles import Scope
 
-    staffed = set(User.objects.filter(is_active=True, scope=district_scope, scope_division_id__in=centres)
-                  .values_list("scope_division_id", flat=True))
-    return sorted(_districts().filter(code__in=centres - staffed).values_list("code", "name"))
+    key_action = {"intake": Action.FILE, "dispatch": Action.DISPATCH, "close": Action.CLOSE}
+    steps = _loop_steps()
+    held = set(User.objects.filter(is_active=True, scope=Scope.DISTRICT, scope_division_id__in=list(centres))
+               .values_list("scope_division_id", "role"))
+    lacking = []
+    for code, name in sorted(centres.items()):
+        stages = [steps[key_action[stage]] for stage in _district_stages()
+                  if not any((code, role) in held for role in RULES[key_action[stage]].roles)]
+        if stages:
+            lacking.append(f"{name} ({code}): {'、'.join(stages)}")
+    if not lacking:
+        return None
+    return Finding(
+        "command.centre_without_staff", BLOCKING, _("District command centres without staff"),
+        ngettext("%(n)d district command centre has no staff of the district's scope for a step it runs: its "
+                 "cases stop there.",
+                 "%(n)d district command centres have no staff of the district's scope for a step they run: "
+                 "their cases stop there.", len(lacking)) % {"n": len(lacking)},
+        len(lacking), tuple(lacking[:EXAMPLES]), _centre_fixes())
+
+
+def _centres_without_departments(centres: dict[str, str]) -> Finding | None:
+    """A centre that dispatches may only dispatch to its own district's departments (cases.services)."""
+    from civicloop.org.models import Department
+
+    if "dispatch" not in _district_stages():
+        return None
+    active = Department.objects.filter(active=True, division__isnull=False).values_list("division_id", flat=True)
+    with_departments = {code[:6] for code in active}
+    empty = sorted((code, name) for code, name in centres.items() if code not in with_departments)
+    if not empty:
+        return None
+    return Finding(
+        "command.centre_without_departments", BLOCKING, _("District command centres with no departments"),
+        ngettext("%(n)d district command centre dispatches, but no active department belongs to its district: "
+                 "it can dispatch to nobody.",
+                 "%(n)d district command centres dispatch, but no active department belongs to their districts: "
+                 "they can dispatch to nobody.", len(empty)) % {"n": len(empty)},
+        len(empty), _named(empty), (_setup_fix(), Fix(_("Departments"), url_name="admin:org_department_changelist")))
 
 
 def _centre_fixes() -> tuple[Fix, ...]:

@@ -11,7 +11,7 @@ import pytest
 from civicloop.geo.models import Division, Grid
 from civicloop.geo.services import init_divisions
 from civicloop.golive import checks
-from civicloop.org.models import Department, User
+from civicloop.org.models import CommandCentre, Department, User
 from civicloop.org.roles import Role, Scope
 from civicloop.routing.models import RoutingRule
 from civicloop.taxonomy import queries
@@ -244,32 +244,54 @@ def test_the_demo_city_lacks_only_next_years_calendar_and_a_basemap(db, settings
 @pytest.fixture
 def jining(new_city):
     """济宁市 (3708), a prefecture-level city with districts, as the jurisdiction."""
-    from django.apps import apps
-
-    if "commandcentre" not in apps.all_models["org"]:
-        pytest.skip("no two-level command in this build")
     init_divisions("3708")
-    new_city.JURISDICTION, new_city.CITY_NAME = "3708", "济宁市"
-    return apps.get_model("org", "CommandCentre")
+    new_city.JURISDICTION, new_city.CITY_NAME, new_city.CITY_STAGES = "3708", "济宁市", frozenset()
+    return new_city
+
+
+def district_staff(username: str, role: str, district: str = "370811") -> User:
+    return User.objects.create(username=username, role=role, scope=Scope.DISTRICT, scope_division_id=district)
 
 
 def test_one_level_command_has_no_district_centres_to_ask_for(jining):
     assert not {k for k in keys() if k.startswith("command.")}
 
 
-def test_once_one_district_has_a_centre_the_others_and_its_staff_are_asked_for(jining):
-    CommandCentre = jining
+def test_once_one_district_has_a_centre_the_other_districts_are_listed(jining):
     CommandCentre.objects.create(division_id="370811", name="任城区指挥中心")
-    districts = Division.objects.filter(level="county", code__startswith="3708").count()
-    assert finding("command.district_without_centre").count == districts - 1
-    unstaffed = finding("command.centre_without_staff")
-    assert unstaffed.blocking and unstaffed.examples == ("任城区 (370811)",)
-    User.objects.create(username="rencheng_op", role=Role.OPERATOR, scope=Scope.DISTRICT, scope_division_id="370811")
-    assert "command.centre_without_staff" not in keys()
-    for code, name in Division.objects.filter(level="county", code__startswith="3708").exclude(code="370811"
-                                                                                          ).values_list("code", "name"):
-        CommandCentre.objects.create(division_id=code, name=f"{name}指挥中心")
+    districts = Division.objects.filter(level="county", code__startswith="3708").exclude(code="370811")
+    assert finding("command.district_without_centre").count == districts.count()
+    for district in districts:
+        CommandCentre.objects.create(division=district, name=f"{district.name}指挥中心")
     assert "command.district_without_centre" not in keys()
+
+
+def test_a_centre_needs_district_staff_for_each_step_it_runs(jining):
+    CommandCentre.objects.create(division_id="370811", name="任城区指挥中心")
+    unstaffed = finding("command.centre_without_staff")
+    assert unstaffed.blocking and unstaffed.examples[0].startswith("任城区 (370811)")
+    district_staff("rc_leader", Role.SHIFT_LEADER)  # files and closes, but does not dispatch
+    assert finding("command.centre_without_staff").examples == ("任城区 (370811): 派遣",)
+    district_staff("rc_dispatcher", Role.DISPATCHER)
+    assert "command.centre_without_staff" not in keys()
+
+
+def test_a_centre_the_city_leaves_only_dispatch_to_needs_only_a_dispatcher(jining):
+    jining.CITY_STAGES = frozenset({"intake", "close"})  # 一级监督两级指挥
+    CommandCentre.objects.create(division_id="370811", name="任城区指挥中心")
+    district_staff("rc_dispatcher", Role.DISPATCHER)
+    assert "command.centre_without_staff" not in keys()
+
+
+def test_a_centre_that_dispatches_needs_departments_of_its_district(jining):
+    CommandCentre.objects.create(division_id="370811", name="任城区指挥中心")
+    assert finding("command.centre_without_departments").examples == ("任城区 (370811)",)
+    Department.objects.create(code="rc-cgj", name="任城区城市管理局", kind=Department.Kind.PROFESSIONAL,
+                              division_id="370811")
+    assert "command.centre_without_departments" not in keys()
+    jining.CITY_STAGES = frozenset({"dispatch"})  # the city dispatches: the district needs none of its own
+    Department.objects.filter(code="rc-cgj").update(active=False)
+    assert "command.centre_without_departments" not in keys()
 
 
 def test_a_self_crossing_grid_does_not_stop_the_coverage_check(divisions):
