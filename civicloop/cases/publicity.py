@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from civicloop.lib.phones import mask_phones
+
 NEVER = "never"
 AFTER_FILING = "after_filing"
 MODES = (NEVER, AFTER_FILING)  # CIVICLOOP_CITIZEN_REPORTS_PUBLIC
@@ -99,6 +101,15 @@ def mode() -> str:
 
 def shows_details(case, *, is_reporter: bool = False) -> bool:
     return may_see_details(facts_of(case), mode(), is_reporter=is_reporter)
+
+
+def description_for(case, *, is_reporter: bool = False) -> str:
+    """The reporter's words as this reader may read them: whole for the reporter, nothing where the
+    details are not public, and for everyone else with phone numbers masked (a reporter may type one
+    in; masked before any cutting short, so half a number is never left)."""
+    if is_reporter:
+        return case.description
+    return mask_phones(case.description) if shows_details(case) else ""
 
 
 def shows_photo(case, item, *, is_reporter: bool, citizen_id: int | None, facts: Facts | None = None) -> bool:

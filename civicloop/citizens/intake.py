@@ -163,7 +163,7 @@ def nearby(request: HttpRequest, lon: str, lat: str, category: str, crs: str = "
     near = queries.open_cases_near(Case.objects.filter(category_id=category).select_related("open311"), x, y,
                                    radius_m=settings.DUPLICATE_RADIUS_M)
     return [{"reference": case.reference, "category_name": case.category.name,
-             "description": case.description[:60] if publicity.shows_details(case) else "",
+             "description": publicity.description_for(case)[:60],
              "distance_m": metres, "status": plain_state(case.state)} for case, metres in near[:5]]
 
 
@@ -214,7 +214,7 @@ def link_description(link: CitizenReport) -> str:
     """The description as this link's citizen may read it: their own report's, or a followed
     case's only where cases.publicity makes it public."""
     case = link.case
-    return case.description if publicity.shows_details(case, is_reporter=not link.followed) else ""
+    return publicity.description_for(case, is_reporter=not link.followed)
 
 
 def citizen_case(request: HttpRequest, reference: str, code: str = "") -> tuple[Case, CitizenReport]:

@@ -175,6 +175,7 @@ def report_detail(request, reference: str):
     return render(request, "citizens/case.html", _context(
         request, case=case, link=link, status=plain_state(case.state), timeline=public_timeline(case),
         details=publicity.shows_details(case, is_reporter=not link.followed), place=_rough_place(case),
+        description=publicity.description_for(case, is_reporter=not link.followed),
         category=case.category.name if case.category_id else "",
         before=[p for p in photos if p.kind == "before"], after=[p for p in photos if p.kind == "after"],
         code=request.GET.get("code", ""), can_rate=can_rate))

@@ -31,8 +31,7 @@ def export_citizen(citizen) -> dict:
         "reports": [{"reference": link.case.reference, "role": "follower" if link.followed else "reporter",
                      "linked_at": _iso(link.created_at), "reported_at": _iso(link.case.reported_at),
                      "category": link.case.category.name if link.case.category_id else "",
-                     **_report_text(link),
-                     "lon": link.case.lon, "lat": link.case.lat, "status": plain_state(link.case.state)}
+                     **_report_text(link), "status": plain_state(link.case.state)}
                     for link in links],
         "ratings": [{"reference": r.case.reference, "stars": r.stars, "fixed": r.fixed, "comment": r.comment,
                      "rated_at": _iso(r.created_at)} for r in citizen.ratings.select_related("case").order_by("created_at")],
@@ -66,8 +65,14 @@ def _report_text(link) -> dict:
     """A followed case's words are its reporter's: in the export only where cases.publicity makes them public."""
     from civicloop.cases import publicity
 
-    shown = publicity.shows_details(link.case, is_reporter=not link.followed)
-    return {"description": link.case.description if shown else "", "address": link.case.address if shown else ""}
+    reporter = not link.followed
+    shown = publicity.shows_details(link.case, is_reporter=reporter)
+    facts, mode = publicity.facts_of(link.case), publicity.mode()
+    exact = reporter or publicity.details_public(facts, mode)
+    place = {"lon": link.case.lon, "lat": link.case.lat} if exact else {
+        "lon": publicity.rounded(link.case.lon, facts, mode), "lat": publicity.rounded(link.case.lat, facts, mode)}
+    return {"description": publicity.description_for(link.case, is_reporter=reporter),
+            "address": link.case.address if shown else "", **place}
 
 
 def _iso(value) -> str | None:

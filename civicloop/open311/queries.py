@@ -207,7 +207,9 @@ def request_objects(rows: list[tuple], *, extensions: bool = False) -> list[dict
         info = categories.get(category) if category else None
         if category not in notices:
             notices[category] = service_notice(category)
-        shown = policy == "all" or (policy == "open311" and publicity.details_public(_facts(row), mode))
+        facts = _facts(row)
+        public = publicity.details_public(facts, mode)
+        shown = policy == "all" or (policy == "open311" and public)
         photo = photos.get(pk)
         out.append({
             "service_request_id": reference, "status": rules.open311_status(kind), "status_notes": NOTES.get(state),
@@ -216,12 +218,18 @@ def request_objects(rows: list[tuple], *, extensions: bool = False) -> list[dict
             "agency_responsible": department, "service_notice": notices[category],
             "requested_datetime": w3c(reported, zone), "updated_datetime": w3c(updated, zone),
             "expected_datetime": w3c(deadline, zone) if kind == "open" else None,
-            "address": address or "", "address_id": None, "zipcode": None, "lat": lat, "long": lon,
+            # The public view's place is the block, not the doorway; the typed address is the reporter's words.
+            "address": (address or "") if public else "", "address_id": None, "zipcode": None,
+            "lat": _rough(lat, facts, mode), "long": _rough(lon, facts, mode),
             "media_url": (photo[0] if photo else None) or client_media or None,
         })
     if extensions:
         _extend(rows, out, photos)
     return out
+
+
+def _rough(value, facts: publicity.Facts, mode: str):
+    return None if value is None else publicity.rounded(value, facts, mode)
 
 
 def _facts(row: tuple) -> publicity.Facts:

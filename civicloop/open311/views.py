@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from civicloop.cases import attachments
+from civicloop.cases import attachments, publicity
 from civicloop.cases.models import Case
 from civicloop.core.errors import ServiceError
 from civicloop.open311 import queries, rules, services
@@ -219,7 +219,9 @@ def media(request: HttpRequest, reference: str, attachment_id: int):
     """A report photo of a case sent through Open311 (no metadata: the stored copy is stripped)."""
     case = Case.objects.filter(reference=reference, open311__isnull=False).first()
     item = case.attachments.filter(pk=attachment_id, kind="before").first() if case else None
-    if item is None:
+    # A follower's photo is the follower's, not the Open311 sender's: cases.publicity decides, as
+    # on the citizens' pages (docs/security.md).
+    if item is None or not publicity.shows_photo(case, item, is_reporter=False, citizen_id=None):
         return _error("json", Open311Error(404, "照片不存在 / photo not found"))
     response = attachments.file_response(item, size=param(request.GET, "size"))
     response.setdefault("Cache-Control", "public, max-age=3600")

@@ -220,3 +220,36 @@ def test_the_rules_of_the_public_view(facts, mode, details, follower_photo):
     assert publicity.may_see_photo(fact, mode, kind="before", follower_id=7, is_reporter=False, citizen_id=7)
     assert publicity.may_see_photo(fact, mode, kind="before", follower_id=None, is_reporter=True, citizen_id=1)
     assert not publicity.may_see_photo(fact, mode, kind="evidence", follower_id=None, is_reporter=True, citizen_id=1)
+
+
+def test_open311_gives_a_private_reports_place_roughly_and_not_its_typed_address(reported):
+    reference = reported["reference"]
+    body = Client().get(f"/open311/v2/requests/{reference}.json").json()[0]
+    assert (body["lat"], body["long"]) == (round(PLACE[1], 3), round(PLACE[0], 3)) and body["address"] == ""
+    assert publish(reference).status_code == 200
+    body = Client().get(f"/open311/v2/requests/{reference}.json").json()[0]
+    assert body["address"] == ADDRESS and round(body["long"], 5) == round(PLACE[0], 5)
+
+
+def test_open311s_own_photo_url_does_not_serve_a_followers_photo(citizen_client, db):
+    from civicloop.open311 import services as open311_services
+
+    _key, raw = open311_services.issue_key(name="partner", rate_per_minute=1000)
+    answer = Client().post("/open311/v2/requests.json", {"api_key": raw, "service_code": "06010", "lat": WENLAN[1],
+                                                        "long": WENLAN[0], "description": "路边暴露垃圾"})
+    reference = answer.json()[0]["service_request_id"]
+    follower = citizen_client("13800138105")
+    assert follower.post(f"/api/citizen/reports/{reference}/follow", {"photos": [jpeg()]},
+                         HTTP_X_CSRFTOKEN=follower.csrf).status_code == 200
+    added = Case.objects.get(reference=reference).attachments.get()
+    assert Client().get(f"/open311/v2/media/{reference}/{added.pk}").status_code == 404  # guessing its id
+
+
+def test_a_public_description_shown_to_others_has_its_phone_numbers_masked(reported, citizen_client):
+    assert publish(reported["reference"]).status_code == 200
+    passer_by = citizen_client("13800138106")
+    near = {"lon": WENLAN[0] + 0.0002, "lat": WENLAN[1], "category": "06010"}
+    row = passer_by.get("/api/citizen/nearby", near).json()[0]
+    assert "13800138000" not in row["description"] and "138****8000" in row["description"]
+    assert "13800138000" not in page(reported["follower"], reported["reference"])
+    assert "13800138000" in page(reported["reporter"], reported["reference"])  # their own words, whole

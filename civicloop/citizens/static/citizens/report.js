@@ -93,7 +93,8 @@
         li.querySelector("strong").textContent = r.category_name;
         li.querySelector(".status").textContent = r.status;
         li.dataset.reference = r.reference;
-        li.querySelector(".muted").textContent = `${r.distance_m} 米 · ${r.description} · ${r.reference}`;
+        // The reporter's words come only where they are public (cases.publicity); otherwise "".
+        li.querySelector(".muted").textContent = [`${r.distance_m} 米`, r.description, r.reference].filter(Boolean).join(" · ");
         li.querySelector("button").onclick = () => follow(r.reference);
         $("nearby-list").appendChild(li);
       });
