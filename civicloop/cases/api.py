@@ -268,22 +268,21 @@ class ReasonIn(ActionIn):
     reason: str = ""
 
 
-@router.post("/{reference}/take-over", response={200: CaseDetail, **ERRORS}, operation_id="case_take_over",
-             summary="市级接管 the city centre takes over a case its district's centre runs")
-def take_over(request, reference: str, payload: ReasonIn):
-    user = request.auth
-    case = services.get_case(user, reference, for_action=True)
-    services.take_over_case(case, user, reason=payload.reason, version=payload.version)
-    return queries.detail(case, user)
+def _register_command(path: str, service, summary: str) -> None:
+    """市级接管 / 交回区级 (two-level command): timeline decisions by the city centre's leaders."""
+    def endpoint(request, reference: str, payload: ReasonIn):
+        user = request.auth
+        case = services.get_case(user, reference, for_action=True)
+        service(case, user, reason=payload.reason, version=payload.version)
+        return queries.detail(case, user)
+
+    endpoint.__name__ = f"case_{path.replace('-', '_')}"
+    router.post(f"/{{reference}}/{path}", response={200: CaseDetail, **ERRORS}, operation_id=endpoint.__name__,
+                summary=summary)(endpoint)
 
 
-@router.post("/{reference}/hand-back", response={200: CaseDetail, **ERRORS}, operation_id="case_hand_back",
-             summary="交回区级 hand a taken-over case back to its district's centre")
-def hand_back(request, reference: str, payload: ReasonIn):
-    user = request.auth
-    case = services.get_case(user, reference, for_action=True)
-    services.hand_back_case(case, user, reason=payload.reason, version=payload.version)
-    return queries.detail(case, user)
+_register_command("take-over", services.take_over_case, "市级接管 the city centre takes over a case its district's centre runs")
+_register_command("hand-back", services.hand_back_case, "交回区级 hand a taken-over case back to its district's centre")
 
 
 # ---------------------------------------------------------------------------- attachments

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from civicloop.cases import command, services
+from civicloop.cases import command
 from civicloop.cases.models import Case, CaseEvent
 from civicloop.console.queues import QUEUES
 from civicloop.evaluation import queries as evaluation

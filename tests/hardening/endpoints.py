@@ -62,3 +62,13 @@ def png_bytes() -> bytes:
 
 
 LOGIN_PAGES = re.compile(r"^(/console/login/|/m/login/|/admin/login/)")
+
+
+def path_values(case, photo) -> dict[str, str]:
+    """Path parameters filled with a real case and its photo (everything else gets "1")."""
+    return {"reference": case.reference, "attachment_id": str(photo.pk), "name": "intake", "action": "file",
+            "fmt": "json", "object_id": str(case.pk), "app_label": "cases"}
+
+
+def site_endpoints(case, photo) -> list[Endpoint]:
+    return endpoints(path_values(case, photo))

@@ -3,30 +3,19 @@ path, a query parameter or a field, and bodies that cannot be read, are bad inpu
 caller's own error format, before any query, and nothing written. Never a 5xx, never Retry-After."""
 from __future__ import annotations
 
-import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from civicloop.cases import attachments, services
 from civicloop.cases.models import Attachment, Case, CaseEvent
 from civicloop.citizens.models import Citizen
 from civicloop.citizens.services import SESSION_KEY
 from civicloop.open311 import services as open311_services
 from civicloop.org.models import ApiToken, LoginAttempt, User
 from tests.conftest import WENLAN
-from tests.hardening.endpoints import endpoints, parameters, png_bytes, walk
+from tests.hardening.endpoints import parameters, path_values, png_bytes, site_endpoints, walk
 
 BASE = "/open311/v2"
-
-
-@pytest.fixture
-def wenlan_case(db):
-    case = services.report_case(actor=None, channel="citizen", lon=WENLAN[0], lat=WENLAN[1],
-                                description="文澜街道路边垃圾桶满溢", reporter_name="张三", reporter_phone="13800138000")
-    photo = attachments.attach(case, None, SimpleUploadedFile("before.png", png_bytes()))
-    return case, photo
 
 
 @pytest.fixture
@@ -211,10 +200,9 @@ def test_an_unknown_api_path_answers_json_not_a_page(db):
 def _nul_paths(case, photo) -> list[tuple[str, str]]:
     """(name, path) for every URL pattern, with a NUL inside each path parameter in turn (or, for a
     pattern without parameters, at the end of its path)."""
-    values = {"reference": case.reference, "attachment_id": str(photo.pk), "name": "intake", "action": "file",
-              "fmt": "json", "object_id": str(case.pk), "app_label": "cases"}
+    values = path_values(case, photo)
     paths = []
-    for endpoint in endpoints(values):
+    for endpoint in site_endpoints(case, photo):
         if not endpoint.params:
             paths.append((endpoint.name, endpoint.path.rstrip("/") + "%00"))
         for param in endpoint.params:
@@ -241,10 +229,8 @@ def test_a_nul_in_any_path_parameter_is_a_404_everywhere(wenlan_case, staff):
 
 def test_a_nul_in_any_query_parameter_is_refused_everywhere(wenlan_case, staff):
     case, photo = wenlan_case
-    values = {"reference": case.reference, "attachment_id": str(photo.pk), "name": "intake", "action": "file",
-              "fmt": "json", "object_id": str(case.pk), "app_label": "cases"}
     before, failures = writes(), []
-    for endpoint in endpoints(values):
+    for endpoint in site_endpoints(case, photo):
         for client in (Client(raise_request_exception=False), staff):
             for query in ({"q": "a\x00b"}, {"page\x00": "1"}):
                 response = client.get(endpoint.path, query)
@@ -256,10 +242,8 @@ def test_a_nul_in_any_query_parameter_is_refused_everywhere(wenlan_case, staff):
 
 def test_a_broken_multipart_body_is_a_400_on_every_endpoint(wenlan_case, staff):
     case, photo = wenlan_case
-    values = {"reference": case.reference, "attachment_id": str(photo.pk), "name": "intake", "action": "file",
-              "fmt": "json", "object_id": str(case.pk), "app_label": "cases"}
     before, failures = writes(), []
-    for endpoint in endpoints(values):
+    for endpoint in site_endpoints(case, photo):
         response = staff.generic("POST", endpoint.path, b"--x\r\nbroken", content_type="multipart/form-data")
         if response.status_code != 400:
             failures.append(f"POST {endpoint.path} ({endpoint.name}): {response.status_code}")

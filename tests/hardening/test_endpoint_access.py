@@ -17,15 +17,11 @@ No endpoint may answer 5xx to either caller.
 """
 from __future__ import annotations
 
-import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from civicloop.cases import attachments, services
 from civicloop.cases.models import Attachment, Case, CaseEvent
 from civicloop.org.models import ApiToken, User
-from tests.conftest import WENLAN
-from tests.hardening.endpoints import walk, LOGIN_PAGES, endpoints, png_bytes
+from tests.hardening.endpoints import LOGIN_PAGES, site_endpoints, walk
 
 # URL name → why anyone may call it. Reviewed by the lead; keep the reason honest.
 PUBLIC = {
@@ -77,20 +73,6 @@ PUBLIC = {
 PUBLIC_CASE_READS = {"open311:request", "open311:media", "api:citizen_nearby"}
 
 REFUSED = {401, 403, 404, 405}
-
-
-@pytest.fixture
-def wenlan_case(db):
-    case = services.report_case(actor=None, channel="citizen", lon=WENLAN[0], lat=WENLAN[1],
-                                description="文澜街道路边垃圾桶满溢", reporter_name="张三", reporter_phone="13800138000")
-    photo = attachments.attach(case, None, SimpleUploadedFile("before.png", png_bytes()))
-    return case, photo
-
-
-def site_endpoints(case: Case, photo: Attachment):
-    values = {"reference": case.reference, "attachment_id": str(photo.pk), "name": "intake", "action": "file",
-              "fmt": "json", "object_id": str(case.pk), "app_label": "cases"}
-    return endpoints(values)
 
 
 def writes() -> tuple[int, ...]:
