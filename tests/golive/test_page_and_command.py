@@ -101,3 +101,19 @@ def test_city_init_without_a_code_is_refused_now_that_check_needs_none(db):
 
     with pytest.raises(CommandError, match="code"):
         call_command("city", "init")
+
+
+def test_a_check_that_breaks_is_shown_as_such_and_the_others_still_run(signed_in, monkeypatch, settings):
+    from civicloop.core import extensions
+
+    def broken():
+        raise RuntimeError("a bug in some app's check")
+
+    settings.MAP_TILES = "none"
+    declared = extensions.go_live_checks()
+    monkeypatch.setattr(extensions, "go_live_checks", lambda: [("someapp", broken), *declared])
+    response = signed_in("admin", language="en").get(PAGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-key="failed.someapp.broken"' in html and 'data-key="maps.no_basemap"' in html
+    assert "a bug in some app" not in html  # the details go to the log, not the page
