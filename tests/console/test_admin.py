@@ -13,6 +13,7 @@ from django.test import Client
 from civicloop.cases import services
 from civicloop.cases.models import Case, CaseEvent
 from civicloop.core import revisions
+from civicloop.core.errors import InvalidInput
 from civicloop.geo import index
 from civicloop.geo.index import locate
 from civicloop.geo.models import Division, Grid
@@ -23,7 +24,7 @@ from civicloop.taxonomy.models import CalendarDay, TimeLimit
 from tests.conftest import WENLAN
 
 COMMUNITY = "532503001001"
-OUTSIDE = (103.92, 23.62)  # beyond the demo city's grids
+OUTSIDE = (103.92, 23.62)  # beyond the demo city's grids (and its boundary)
 
 
 @pytest.fixture(autouse=True)
@@ -138,9 +139,11 @@ def test_a_geojson_upload_saves_the_good_grids_and_lists_the_bad_with_reasons(ad
     assert revisions.current(index.REVISION) > before
     # The point → grid index follows at once: a case there now lands in the new grid.
     assert locate(OUTSIDE[0] + 0.001, OUTSIDE[1] + 0.001).code == new_code
-    case = services.report_case(actor=None, channel="citizen", lon=OUTSIDE[0] + 0.001, lat=OUTSIDE[1] + 0.001,
-                                description="新网格里的问题")
-    assert case.grid_id == new_code and case.street_id == "532503001"
+    # This file's grid lies beyond the city's boundary (the demo city's grids cover all of it), so a
+    # report there is still refused as outside the jurisdiction: the boundary, not a grid, decides.
+    with pytest.raises(InvalidInput, match="location"):
+        services.report_case(actor=None, channel="citizen", lon=OUTSIDE[0] + 0.001, lat=OUTSIDE[1] + 0.001,
+                             description="新网格里的问题")
 
     # The same file again changes nothing and bumps nothing; the bad ones are listed again.
     revision = revisions.current(index.REVISION)
