@@ -459,3 +459,4 @@ if ENVIRONMENT == "production":
     ) if bad]
     if _defaults_left:
         raise env.ConfigError(f"production needs {', '.join(_defaults_left)} set (the development defaults are unsafe)")
+    "civicloop.gazetteer",

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class GazetteerConfig(AppConfig):
+    name = "civicloop.gazetteer"
+    verbose_name = _("Gazetteer")
+    default_auto_field = "django.db.models.BigAutoField"
+    demo_seed = "civicloop.gazetteer.demo.seed"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_search_index, sender=self)
+
+
+def _ensure_search_index(sender, using, **kwargs) -> None:
+    # SQLite loses a table's triggers when a migration remakes the table: put them back.
+    from django.db import connections
+
+    from civicloop.gazetteer import search_index
+
+    search_index.ensure(connections[using])
