@@ -41,6 +41,8 @@ def build(figures: Figures) -> bytes:
     summary.title = SHEETS[0]
     _summary(summary, figures)
     for title, attribute, key_label in DIMENSION_SHEETS:
+        if attribute == "streets" and figures.districts:
+            _dimension(book.create_sheet("按区县"), figures.districts, "区县 district")
         _dimension(book.create_sheet(title), getattr(figures, attribute), key_label)
     _scores(book.create_sheet("综合评价"), figures)
     _boards(book.create_sheet("红黑榜"), figures.boards)

@@ -71,6 +71,7 @@ class Figures:
     street_scores: list[Scored]
     boards: dict[str, Board] = field(default_factory=dict)
     trend: list[TrendPoint] = field(default_factory=list)
+    districts: list[Row] = field(default_factory=list)  # a jurisdiction above county level (两级指挥)
 
     @property
     def title(self) -> str:
@@ -115,7 +116,13 @@ def gather(period: Period | str, *, now: datetime | None = None) -> Figures:
         street_scores=[s for s in queries.scores(period, "area", area="street", now=now)],
         boards={subject: board(period, subject, now=now) for subject in RANKED},
         trend=trend(period, until=timezone.localdate(now)),
+        districts=_ordered(queries.metrics(period, "district", now=now)) if has_districts() else [],
     )
+
+
+def has_districts() -> bool:
+    """A province or prefecture-level jurisdiction reports by district too; a county is one district."""
+    return len(settings.JURISDICTION) < 6
 
 
 def _ordered(rows: list[Row]) -> list[Row]:

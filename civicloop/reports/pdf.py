@@ -229,7 +229,11 @@ def _departments(figures: Figures, styles, font: str) -> list:
 
 
 def _places(figures: Figures, styles, font: str) -> list:
-    story = [Paragraph("3. 按街道 by street", styles["h2"])]
+    story = []
+    if figures.districts:
+        story.append(Paragraph("按区县 by district", styles["h2"]))
+        story.append(_dimension_table(figures.districts, "区县 district", styles, font))
+    story.append(Paragraph("3. 按街道 by street", styles["h2"]))
     story.append(_dimension_table(figures.streets, "街道 street", styles, font) if figures.streets else _empty(styles))
     top = [r for r in figures.categories if r["reported"]][:TOP_CATEGORIES]
     story.append(Paragraph(f"上报最多的{TOP_CATEGORIES}类问题 the {TOP_CATEGORIES} most reported categories",

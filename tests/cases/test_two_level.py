@@ -3,6 +3,8 @@ district's staff see and act only in their district and dispatch to their own de
 centre sees both, supervises, takes a case over; the evaluation ranks the districts."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import override_settings
 from django.utils import timezone
@@ -168,3 +170,21 @@ def test_a_district_centres_wall_screen_shows_its_district(jining):
     assert sum(view["trend"]["reported"]) == 1
     city = screen.snapshot(User.objects.get(username="commander"), timezone.now())
     assert {rc, yz} <= {point[3] for point in city["points"]}
+
+
+def test_the_citys_report_has_a_table_by_district(jining):
+    from openpyxl import load_workbook
+
+    from civicloop.reports import services as reports
+
+    for point, operator in ((RENCHENG, "rc_operator"), (RENCHENG, "rc_operator"), (YANZHOU, "yz_operator")):
+        report(jining[operator], point)
+    rollup.refresh()
+    built = reports.build(f"{timezone.localtime(timezone.now()):%Y-%m}", "xlsx")
+    sheet = load_workbook(io.BytesIO(built.content))["按区县"]
+    header = [cell.value for cell in sheet[1]]
+    reported = next(i for i, title in enumerate(header) if title.startswith("上报数"))
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+    assert (rows["370811"][0], rows["370811"][reported]) == ("任城区", 2)
+    assert (rows["370812"][0], rows["370812"][reported]) == ("兖州区", 1)
+    assert reports.build(f"{timezone.localtime(timezone.now()):%Y-%m}", "pdf").content.startswith(b"%PDF")
