@@ -14,6 +14,7 @@ import json
 
 import shapely
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,9 +46,24 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     ROAD_LIKE = False
+    SHAPES: tuple[str, ...] = ("Point",)
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        """What a console edit must get right (imports judge the same in importing.py)."""
+        try:
+            geom = self.shape()
+        except (shapely.errors.GEOSException, ValueError, TypeError):
+            raise ValidationError({"geometry": _("Not valid GeoJSON.")}) from None
+        if geom is None or geom.is_empty or geom.geom_type not in self.SHAPES:
+            raise ValidationError({"geometry": _("The geometry must be a %(shapes)s.") % {"shapes": " / ".join(self.SHAPES)}})
+        from civicloop.geo import jurisdiction
+
+        point = representative_point(geom)
+        if not jurisdiction.contains(point.x, point.y):
+            raise ValidationError({"geometry": _("The place is outside the jurisdiction.")})
 
     def names(self) -> list[str]:
         return [self.display_name(), *rules.split_names(self.aliases), *rules.split_names(self.former_names)]
@@ -111,6 +127,7 @@ class Road(Entry):
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
     ROAD_LIKE = True
+    SHAPES = ("LineString", "MultiLineString")
 
     class Meta:
         ordering = ["name", "id"]
@@ -147,6 +164,13 @@ class DoorPlate(Entry):
     def display_name(self) -> str:
         return str(self)
 
+    def clean(self) -> None:
+        super().clean()
+        try:
+            rules.parse_door_number(self.number)
+        except rules.NumberProblem:
+            raise ValidationError({"number": _("Not a door number such as 12号 or 12-3号.")}) from None
+
     def fill_derived(self, *, geometry=None, locate=None) -> None:
         self.number_main, self.number_sub, self.number_key = rules.parse_door_number(self.number)
         super().fill_derived(geometry=geometry, locate=locate)
@@ -165,6 +189,7 @@ class Compound(Entry):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.RESIDENTIAL)
     door_plate = models.ForeignKey(DoorPlate, models.SET_NULL, null=True, blank=True, related_name="compounds",
                                    verbose_name=_("door plate"))
+    SHAPES = ("Point", "Polygon", "MultiPolygon")
 
     class Meta:
         ordering = ["name", "id"]
@@ -187,6 +212,7 @@ class Building(Entry):
     name = models.CharField(_("name"), max_length=120, blank=True, default="")
     door_plate = models.ForeignKey(DoorPlate, models.SET_NULL, null=True, blank=True, related_name="buildings",
                                    verbose_name=_("door plate"))
+    SHAPES = ("Point", "Polygon", "MultiPolygon")
 
     class Meta:
         ordering = ["compound", "number", "id"]
