@@ -1,0 +1,534 @@
+"""地理编码: address text → ranked places (`geocode`), and a point → words (`reverse`).
+
+Forward: the text is read (addresses.parse), then each part is looked up the way it is cheapest and
+surest — a road by its names through the trigram index (pg_trgm on PostgreSQL, FTS5 trigram on
+SQLite), a door plate by (road, number) on its unique index, a POI or compound by the trigram index —
+and the few candidates the database returns are scored in Python.
+
+Trigrams cannot see past a typo in a short Chinese name: 学府路 has one trigram, 学付路 shares none
+with it. So roads, compounds and POIs also have a per-process typo index (every name with one
+character deleted, SymSpell's trick), rebuilt when the gazetteer revision moves; it is asked only when
+the trigram search found nothing good.
+
+Reverse: box queries on the indexed lon/lat columns around the point, growing until something is in
+them (docs/gazetteer.md: measured against an in-process STRtree; the box query is fast enough and
+never stale).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from django.db import connection
+from shapely.geometry import Point
+from shapely.ops import nearest_points
+
+from civicloop.core.revisions import RevisionCache
+from civicloop.gazetteer import addresses
+from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
+from civicloop.gazetteer.rules import SEPARATOR
+
+REVISION = "gazetteer"  # bumped by every write to the gazetteer (imports, console, demo seed)
+M_PER_DEG_LAT = 111_320.0
+MAX_QUERY = 200  # characters looked at; the API refuses longer queries before they get here
+SEARCH_ROWS = 30  # candidates the text search hands to the scorer, per table
+TYPO_MAX_LEN = 16  # longer names are not put in the typo index (their trigrams survive one typo)
+
+# How much each way of finding a place is trusted, as a factor on the name's score.
+TRUST = {
+    "door": 1.0, "building": 1.0, "intersection": 0.95, "poi": 0.9, "compound": 0.85,
+    "interpolated": 0.6, "nearest_door": 0.45, "road": 0.5, "compound_only": 0.55,
+}
+ALIAS_FACTOR = 0.97  # a former name or alias found it: right place, slightly less sure it was meant
+OFFSET_FACTOR = 0.9
+OPPOSITE_FACTOR = 0.9
+OPPOSITE_M = 30.0  # 对面: across the road, direction unknown; tolerated, not moved
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer: where (WGS-84), how sure (0–1), what matched, and the grid/community/street there."""
+
+    lon: float
+    lat: float
+    confidence: float
+    kind: str  # door, interpolated, nearest_door, building, compound, compound_only, intersection, poi, road
+    label: str  # "学府路12号", "天马路与银河路交叉口", "人民医院东侧50米"
+    matched: dict = field(default_factory=dict)  # road, number, road2, compound, building, landmark, code
+    grid: str = ""
+    community: str = ""
+    street: str = ""
+
+
+@dataclass(frozen=True)
+class Nearby:
+    name: str
+    lon: float
+    lat: float
+    distance_m: float
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Words:
+    """A point in words: the nearest door plate and POI, the road and the nearest crossing, the grid."""
+
+    lon: float
+    lat: float
+    line: str  # "蒙自市文澜街道天马路12号附近（约15米）"
+    door: Nearby | None = None
+    poi: Nearby | None = None
+    road: Nearby | None = None
+    intersection: Nearby | None = None
+    grid: str = ""
+    community: str = ""
+    community_name: str = ""
+    street: str = ""
+    street_name: str = ""
+
+
+# ------------------------------------------------------------------------------------ distances
+
+
+def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Equirectangular distance: exact enough within a city."""
+    dx = (lon2 - lon1) * M_PER_DEG_LAT * math.cos(math.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * M_PER_DEG_LAT
+    return math.hypot(dx, dy)
+
+
+def move(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    return (lon + east_m / (M_PER_DEG_LAT * math.cos(math.radians(lat))), lat + north_m / M_PER_DEG_LAT)
+
+
+def edit_distance(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def name_score(query: str, form: str) -> float:
+    """1 for the same name; a share of the longer one otherwise (one typo in 学府路: 0.67).
+    A name inside the query or the query inside a name counts what they share."""
+    if not query or not form:
+        return 0.0
+    if query == form:
+        return 1.0
+    longer = max(len(query), len(form))
+    score = 1 - edit_distance(query, form) / longer
+    if form in query or query in form:
+        score = max(score, 0.5 + 0.45 * min(len(query), len(form)) / longer)
+    return max(score, 0.0)
+
+
+def best_form(query: str, search_text: str, names: int = 1) -> tuple[float, bool]:
+    """The best score over an entry's forms, and whether the best was one of its first `names` forms
+    (its own name and its suffix variants) rather than an alias or former name."""
+    best, own = 0.0, True
+    for i, form in enumerate(search_text.split(SEPARATOR)):
+        score = name_score(query, form)
+        if score > best:
+            best, own = score, i < names
+    return best, own
+
+
+# ------------------------------------------------------------------------------------ text search
+
+
+def text_search(model, query: str, *, limit: int = SEARCH_ROWS) -> list[int]:
+    """Ids of entries whose search text holds the query or shares trigrams with it, best first."""
+    query = query[:MAX_QUERY]
+    if len(query) < 3:
+        return []  # a trigram index cannot look up one or two characters
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # `<%` (word_similarity above pg_trgm.word_similarity_threshold) is served by the GIN index.
+            cursor.execute(f'SELECT id FROM "{table}" WHERE %s <%% search_text '
+                           f"ORDER BY word_similarity(%s, search_text) DESC, id LIMIT %s", [query, query, limit])
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            return _fts_search(cursor, table, query, limit)
+    return list(model.objects.filter(search_text__contains=query).values_list("id", flat=True)[:limit])
+
+
+def _fts_search(cursor, table: str, query: str, limit: int) -> list[int]:
+    fts = f"{table}_fts"
+    # The whole query as a phrase first (a substring match); else any of its trigrams, best ranked.
+    phrase = '"' + query.replace('"', '""') + '"'
+    cursor.execute(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s LIMIT %s', [phrase, limit])
+    ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        return ids
+    grams = sorted({query[i:i + 3] for i in range(len(query) - 2)})
+    expression = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    cursor.execute(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s ORDER BY rank LIMIT %s', [expression, limit])
+    return [row[0] for row in cursor.fetchall()]
+
+
+class TypoIndex:
+    """Every name form with each character deleted in turn → entry ids: two strings one substitution,
+    insertion or deletion apart share a key (SymSpell, distance 1)."""
+
+    def __init__(self, rows: Iterable[tuple[int, str]]):
+        self._keys: dict[str, set[int]] = {}
+        for pk, text in rows:
+            for form in text.split(SEPARATOR):
+                if 3 <= len(form) <= TYPO_MAX_LEN:
+                    for key in _deletions(form):
+                        self._keys.setdefault(key, set()).add(pk)
+
+    def lookup(self, query: str, *, limit: int = SEARCH_ROWS) -> list[int]:
+        if not 3 <= len(query) <= TYPO_MAX_LEN + 1:
+            return []
+        found: set[int] = set()
+        for key in _deletions(query):
+            found |= self._keys.get(key, set())
+            if len(found) > limit * 10:
+                break
+        return list(found)[: limit * 10]
+
+
+def _deletions(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1:] for i in range(len(text))}
+
+
+def _typo_index(model):
+    return TypoIndex(model.objects.values_list("id", "search_text").iterator(chunk_size=5000))
+
+
+_typo_caches = {model: RevisionCache(REVISION, lambda model=model: _typo_index(model)) for model in (Road, Compound, Poi)}
+
+
+def find_named(model, name: str, *, limit: int = 5) -> list[tuple[object, float]]:
+    """Entries of a named kind (Road, Compound, Poi) for a name as typed: (entry, score) best first."""
+    name = addresses.normalise(name)
+    if not name:
+        return []
+    forms = [name] if len(name) >= 3 or model is not Road else [name + "路", name + "街", name]
+    ids: list[int] = []
+    for form in forms:
+        ids.extend(text_search(model, form))
+    scored = _score(model, name, ids)
+    if not scored or scored[0][1] < 0.9:
+        scored = _score(model, name, set(ids) | set(_typo_caches[model].get().lookup(name)))
+    return scored[:limit]
+
+
+def _score(model, name: str, ids: Iterable[int]) -> list[tuple[object, float]]:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    rows = model.objects.filter(pk__in=ids)
+    scored = []
+    for entry in rows:
+        score, own = best_form(name, entry.search_text, names=_own_forms(entry))
+        if score >= 0.5:
+            scored.append((entry, score if own else score * ALIAS_FACTOR))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].pk))
+    return scored
+
+
+def _own_forms(entry) -> int:
+    """How many leading forms of the search text are the entry's own name (a road: with its variants)."""
+    if isinstance(entry, Road):
+        return len(_road_variants(entry.name))
+    return 1
+
+
+def _road_variants(name: str) -> list[str]:
+    from civicloop.gazetteer.rules import road_variants
+
+    return road_variants(name)
+
+
+# ------------------------------------------------------------------------------------ forward
+
+
+def _divisions() -> dict[str, str]:
+    from civicloop.geo.models import Division
+
+    return dict(Division.objects.values_list("code", "name"))
+
+
+_division_cache = RevisionCache("grids", _divisions)
+
+
+def division_names() -> list[str]:
+    from civicloop.geo import jurisdiction
+
+    names = list(_division_cache.get().values())
+    root = jurisdiction.root()
+    return [*names, root.name] if getattr(root, "name", "") else names
+
+
+def geocode(text: str, *, limit: int = 5) -> list[Candidate]:
+    """Ranked candidates for an address as typed; [] when nothing in the gazetteer fits."""
+    text = (text or "")[:MAX_QUERY]
+    parsed = addresses.parse(text, division_names())
+    if not parsed.text:
+        return []
+    found = _by_kind(parsed)
+    if not found and parsed.kind != addresses.PLACE:
+        found = _place(replace(parsed, kind=addresses.PLACE))
+    found = [_qualify(c, parsed) for c in found]
+    return _rank(found)[: max(1, limit)]
+
+
+def _by_kind(parsed: addresses.Parsed) -> list[Candidate]:
+    if parsed.kind == addresses.DOOR:
+        return _door(parsed) or _building(replace(parsed, compound=parsed.road, building=parsed.number))
+    if parsed.kind == addresses.BUILDING:
+        return _building(parsed)
+    if parsed.kind == addresses.INTERSECTION:
+        return _intersection(parsed)
+    if parsed.kind == addresses.ROAD:
+        return _road(parsed) or _place(parsed)
+    return _place(parsed)
+
+
+def _door(parsed: addresses.Parsed) -> list[Candidate]:
+    out = []
+    for road, score in find_named(Road, parsed.road, limit=3):
+        out.extend(_door_on(road, score, parsed))
+    return out
+
+
+def _door_on(road: Road, score: float, parsed: addresses.Parsed) -> list[Candidate]:
+    key = parsed.number
+    matched = {"road": road.name, "number": key}
+    plate = DoorPlate.objects.filter(road=road, number_key=key).first()
+    if plate is not None:
+        return [_candidate(plate.lon, plate.lat, score * TRUST["door"], "door", f"{road.name}{plate.number}",
+                           matched | {"code": plate.code})]
+    main = parsed.main_number
+    if main is None:
+        return []
+    point = _interpolate(road, main)
+    if point is None:
+        return [_candidate(road.lon, road.lat, score * TRUST["road"], "road", road.name, {"road": road.name})]
+    lon, lat, kind = point
+    return [_candidate(lon, lat, score * TRUST[kind], kind, f"{road.name}{key}号", matched)]
+
+
+def _interpolate(road: Road, number: int) -> tuple[float, float, str] | None:
+    """A number the gazetteer lacks: between the neighbouring numbers on the same side (same parity),
+    in proportion; past the ends, at the nearest plate on that side."""
+    # A road has at most some hundreds of plates: one indexed query, then the side in Python.
+    side = [row for row in DoorPlate.objects.filter(road=road, number_sub=0).values_list("number_main", "lon", "lat")
+            if row[0] % 2 == number % 2]
+    below = max((r for r in side if r[0] < number), default=None)
+    above = min((r for r in side if r[0] > number), default=None)
+    if below and above:
+        t = (number - below[0]) / (above[0] - below[0])
+        return below[1] + t * (above[1] - below[1]), below[2] + t * (above[2] - below[2]), "interpolated"
+    nearest = below or above
+    return (nearest[1], nearest[2], "nearest_door") if nearest else None
+
+
+def _building(parsed: addresses.Parsed) -> list[Candidate]:
+    out = []
+    for compound, score in find_named(Compound, parsed.compound, limit=3):
+        building = _building_in(compound, parsed.building)
+        if building is not None:
+            out.append(_candidate(building.lon, building.lat, score * TRUST["building"], "building",
+                                  f"{compound.name}{building.number}",
+                                  {"compound": compound.name, "building": building.number, "code": building.code}))
+        else:
+            out.append(_candidate(compound.lon, compound.lat, score * TRUST["compound_only"], "compound_only",
+                                  compound.name, {"compound": compound.name, "code": compound.code}))
+    return out
+
+
+def _building_in(compound: Compound, number: str) -> Building | None:
+    """"3" finds 3栋, 3幢, 3号楼 or 3 as the city wrote it."""
+    for building in compound.buildings.all():
+        digits = "".join(ch for ch in addresses.normalise(building.number) if ch.isdigit())
+        if digits == number:
+            return building
+    return None
+
+
+def _intersection(parsed: addresses.Parsed) -> list[Candidate]:
+    firsts, seconds = find_named(Road, parsed.road, limit=2), find_named(Road, parsed.road2, limit=2)
+    out = []
+    for a, score_a in firsts:
+        for b, score_b in seconds:
+            if a.pk != b.pk:
+                out.extend(_crossing(a, b, (score_a + score_b) / 2))
+    return out
+
+
+def _crossing(a: Road, b: Road, score: float) -> list[Candidate]:
+    """Where the two lines meet; roads that do not meet: the middle of their nearest points, less sure
+    the farther apart they are."""
+    line_a, line_b = a.shape(), b.shape()
+    meet = line_a.intersection(line_b)
+    label = f"{a.name}与{b.name}交叉口"
+    matched = {"road": a.name, "road2": b.name}
+    points = [g for g in getattr(meet, "geoms", [meet]) if g.geom_type == "Point" and not g.is_empty]
+    if points:
+        return [_candidate(p.x, p.y, score * TRUST["intersection"], "intersection", label, matched) for p in points[:2]]
+    pa, pb = nearest_points(line_a, line_b)
+    gap = metres(pa.x, pa.y, pb.x, pb.y)
+    factor = TRUST["intersection"] * max(0.2, 1 - gap / 500)
+    return [_candidate((pa.x + pb.x) / 2, (pa.y + pb.y) / 2, score * factor, "intersection", label,
+                       matched | {"gap_m": round(gap)})]
+
+
+def _road(parsed: addresses.Parsed) -> list[Candidate]:
+    return [_candidate(road.lon, road.lat, score * TRUST["road"], "road", road.name, {"road": road.name})
+            for road, score in find_named(Road, parsed.road or parsed.text, limit=3)]
+
+
+def _place(parsed: addresses.Parsed) -> list[Candidate]:
+    """A name: POIs, compounds and roads by their names."""
+    name = parsed.text
+    out = [_candidate(p.lon, p.lat, s * TRUST["poi"], "poi", p.name, {"poi": p.name, "code": p.code})
+           for p, s in find_named(Poi, name)]
+    out += [_candidate(c.lon, c.lat, s * TRUST["compound"], "compound", c.name, {"compound": c.name, "code": c.code})
+            for c, s in find_named(Compound, name, limit=3)]
+    out += [_candidate(r.lon, r.lat, s * TRUST["road"], "road", r.name, {"road": r.name})
+            for r, s in find_named(Road, name, limit=2)]
+    return out
+
+
+def _qualify(candidate: Candidate, parsed: addresses.Parsed) -> Candidate:
+    """Applies 东侧50米 (moves the point), 对面 and 附近 (keeps it, says so)."""
+    if parsed.direction and parsed.offset_m:
+        east, north = addresses.DIRECTIONS[parsed.direction]
+        lon, lat = move(candidate.lon, candidate.lat, east * parsed.offset_m, north * parsed.offset_m)
+        label = f"{candidate.label}{parsed.direction}{parsed.offset_m:g}米"
+        matched = candidate.matched | {"landmark": candidate.label, "direction": parsed.direction,
+                                       "offset_m": parsed.offset_m}
+        return _candidate(lon, lat, candidate.confidence * OFFSET_FACTOR, candidate.kind, label, matched)
+    if parsed.opposite:
+        return replace(candidate, label=f"{candidate.label}对面", confidence=candidate.confidence * OPPOSITE_FACTOR,
+                       matched=candidate.matched | {"landmark": candidate.label, "opposite": True})
+    if parsed.near or parsed.direction:
+        return replace(candidate, label=f"{candidate.label}附近",
+                       matched=candidate.matched | {"landmark": candidate.label, "near": True})
+    return candidate
+
+
+def _rank(candidates: list[Candidate]) -> list[Candidate]:
+    """Best first; the same place found twice (a road by two forms) is kept once."""
+    seen, out = set(), []
+    for c in sorted(candidates, key=lambda c: -c.confidence):
+        key = (c.kind, round(c.lon, 5), round(c.lat, 5))
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _candidate(lon: float, lat: float, confidence: float, kind: str, label: str, matched: dict) -> Candidate:
+    from civicloop.geo.index import locate
+
+    hit = locate(lon, lat)
+    return Candidate(lon=round(lon, 7), lat=round(lat, 7), confidence=round(min(1.0, max(0.0, confidence)), 3),
+                     kind=kind, label=label, matched={k: v for k, v in matched.items() if v not in ("", None)},
+                     grid=hit.code if hit else "", community=hit.community_code if hit else "",
+                     street=hit.street_code if hit else "")
+
+
+# ------------------------------------------------------------------------------------ reverse
+
+REVERSE_RADII_M = (60, 200, 600, 2000)  # the box grows until it holds something
+CROSSING_RADIUS_M = 800  # the nearest crossing is looked for this far around
+NEAR_ENOUGH_M = 5.0  # closer than this a door plate is the address itself, not "附近"
+
+
+def reverse(lon: float, lat: float) -> Words:
+    """The point in words. lon/lat are WGS-84 inside the jurisdiction (parse_point has checked)."""
+    from civicloop.geo import jurisdiction
+    from civicloop.geo.index import locate
+
+    door = _nearest_point(DoorPlate, lon, lat, label=lambda row: f"{row['road__name']}{row['number']}",
+                          fields=("road__name", "number"))
+    poi = _nearest_point(Poi, lon, lat, label=lambda row: row["name"], fields=("name",))
+    road, crossing = _nearest_road(lon, lat)
+    hit = locate(lon, lat)
+    names = _division_cache.get()
+    street_name = names.get(hit.street_code, "") if hit else ""
+    words = Words(lon=lon, lat=lat, line="", door=door, poi=poi, road=road, intersection=crossing,
+                  grid=hit.code if hit else "", community=hit.community_code if hit else "",
+                  community_name=names.get(hit.community_code, "") if hit else "",
+                  street=hit.street_code if hit else "", street_name=street_name)
+    return replace(words, line=address_line(getattr(jurisdiction.root(), "name", ""), street_name, door, poi, road))
+
+
+def address_line(city: str, street: str, door: Nearby | None, poi: Nearby | None, road: Nearby | None) -> str:
+    """"蒙自市文澜街道天马路12号附近（约15米）": the nearest named thing, with how far (Chinese data)."""
+    prefix = f"{city}{street}"
+    nearest = min((n for n in (door, poi) if n is not None), key=lambda n: n.distance_m, default=None)
+    if nearest is None or nearest.distance_m > 300:
+        nearest = road if road is not None and road.distance_m <= 300 else None
+    if nearest is None:
+        return prefix
+    if nearest.distance_m < NEAR_ENOUGH_M:
+        return f"{prefix}{nearest.name}"
+    return f"{prefix}{nearest.name}附近（约{round(nearest.distance_m)}米）"
+
+
+def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    dlat = radius_m / M_PER_DEG_LAT
+    dlon = radius_m / (M_PER_DEG_LAT * math.cos(math.radians(lat)))
+    return lon - dlon, lon + dlon, lat - dlat, lat + dlat
+
+
+def _nearest_point(model, lon: float, lat: float, *, label, fields: tuple[str, ...]) -> Nearby | None:
+    for radius in REVERSE_RADII_M:
+        x0, x1, y0, y1 = _box(lon, lat, radius)
+        rows = list(model.objects.filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
+                    .values("lon", "lat", "code", *fields)[:2000])
+        if rows:
+            best = min(rows, key=lambda r: metres(lon, lat, r["lon"], r["lat"]))
+            distance = metres(lon, lat, best["lon"], best["lat"])
+            if distance <= radius:  # a corner of the box is farther than the next ring's nearest
+                return Nearby(label(best), best["lon"], best["lat"], round(distance, 1), best["code"])
+    return None
+
+
+def _nearest_road(lon: float, lat: float) -> tuple[Nearby | None, Nearby | None]:
+    """The nearest road (distance to its line) and the nearest place where it meets another."""
+    here = Point(lon, lat)
+    for radius in REVERSE_RADII_M:
+        shapes = _roads_around(lon, lat, radius)
+        if not shapes:
+            continue
+        road, line = min(shapes, key=lambda pair: pair[1].distance(here))
+        on_line = nearest_points(line, here)[0]
+        distance = metres(lon, lat, on_line.x, on_line.y)
+        if distance > radius:
+            continue
+        near = Nearby(road.name, round(on_line.x, 7), round(on_line.y, 7), round(distance, 1), road.code)
+        return near, _nearest_crossing(road, line, _roads_around(lon, lat, CROSSING_RADIUS_M), here)
+    return None, None
+
+
+def _roads_around(lon: float, lat: float, radius: float) -> list:
+    x0, x1, y0, y1 = _box(lon, lat, radius)
+    roads = Road.objects.filter(min_lon__lte=x1, max_lon__gte=x0, min_lat__lte=y1, max_lat__gte=y0)
+    return [(road, road.shape()) for road in roads.only("name", "geometry", "code")[:500]]
+
+
+def _nearest_crossing(road: Road, line, shapes, here: Point) -> Nearby | None:
+    best = None
+    for other, other_line in shapes:
+        if other.pk == road.pk or other.name == road.name:
+            continue
+        meet = line.intersection(other_line)
+        for p in (g for g in getattr(meet, "geoms", [meet]) if g.geom_type == "Point" and not g.is_empty):
+            distance = metres(here.x, here.y, p.x, p.y)
+            if best is None or distance < best.distance_m:
+                best = Nearby(f"{road.name}与{other.name}交叉口", round(p.x, 7), round(p.y, 7), round(distance, 1))
+    return best
+
