@@ -66,6 +66,7 @@ from civicloop.cases.api import router as cases_router  # noqa: E402
 from civicloop.citizens.api import router as citizens_router  # noqa: E402
 from civicloop.citizens.intake import router as citizen_reports_router  # noqa: E402
 from civicloop.evaluation.api import router as evaluation_router  # noqa: E402
+from civicloop.gazetteer.api import router as geocoder_router  # noqa: E402
 from civicloop.geo.api import router as geo_router  # noqa: E402
 from civicloop.org.api import router as org_router  # noqa: E402
 from civicloop.taxonomy.api import router as taxonomy_router  # noqa: E402
@@ -73,6 +74,7 @@ from civicloop.taxonomy.api import router as taxonomy_router  # noqa: E402
 api.add_router("/auth", org_router)
 api.add_router("/cases", cases_router)
 api.add_router("/geo", geo_router)
+api.add_router("/geo", geocoder_router)
 api.add_router("/categories", taxonomy_router)
 api.add_router("/citizen", citizens_router)
 api.add_router("/citizen", citizen_reports_router)

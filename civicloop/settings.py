@@ -417,6 +417,9 @@ OPEN311_ENDPOINT_TYPE = env.choice("CIVICLOOP_OPEN311_ENDPOINT_TYPE", ("producti
 # POSTs a new key may make per minute (each key's own limit is set when it is issued).
 OPEN311_RATE_PER_MINUTE = env.integer("CIVICLOOP_OPEN311_RATE_PER_MINUTE", 60, minimum=1)
 # Whose descriptions GET requests shows: as cases.publicity says ("open311": those sent through Open311,
+# Geocoder look-ups (/api/geo/geocode, /api/geo/reverse) an address without a staff or citizen sign-in
+# may make per minute.
+GEOCODER_ANONYMOUS_PER_MINUTE = env.integer("CIVICLOOP_GEOCODER_ANONYMOUS_PER_MINUTE", 30, minimum=1)
 # cases marked public, filed ones under CITIZEN_REPORTS_PUBLIC), every case's, or none. Phones are masked.
 OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS", ("open311", "all", "none"), "open311")
 # A list page is cached per process and rebuilt when cases change, at most once per this many seconds

@@ -68,6 +68,9 @@ PUBLIC = {
     "iot_api:openapi-view": "the device API's documentation page",
     "basemap:tile": "map tiles from the city's own MBTiles/PMTiles file: public geography, as any tile server's",
     "basemap:features": "the city's reference layers, boundaries and grids for the tile-less basemap: public geography",
+    "api:geocode": "address → place from the gazetteer (public geography, no case data); anonymous callers are "
+                   "rate-limited per address (core.throttle, GEOCODER_ANONYMOUS_PER_MINUTE)",
+    "api:reverse_geocode": "point → nearest door plate, road and grid (public geography); same limit as api:geocode",
 }
 # Case-bearing endpoints that are public by design: any caller may read them, so scope does not apply.
 PUBLIC_CASE_READS = {"open311:request", "open311:media", "api:citizen_nearby"}
