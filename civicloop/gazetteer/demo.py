@@ -17,7 +17,8 @@ from django.db import transaction
 from shapely.geometry import LineString, Point, box
 
 from civicloop.basemap import demo as basemap_demo
-from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
+from civicloop.core import revisions
+from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Poi, Road
 from civicloop.geo import demo_geography as geo
 from civicloop.geo.index import grid_index
 
@@ -76,6 +77,7 @@ def seed(stdout) -> None:
         compounds = _save(Compound, _compounds(plates, locate))
         buildings = _save(Building, _buildings(compounds, locate))
         pois = _save(Poi, _pois(plates, locate))
+        revisions.bump(REVISION)
     stdout.write(f"  地址库 gazetteer: {len(roads)} roads, {len(plates)} door plates, {len(compounds)} compounds, "
                  f"{len(buildings)} buildings, {len(pois)} POIs\n")
 

@@ -21,8 +21,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicloop.core import revisions
 from civicloop.gazetteer import reading, rules
-from civicloop.gazetteer.models import Building, Compound, DoorPlate, Entry, Poi, Road
+from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Entry, Poi, Road
 from civicloop.geo import jurisdiction
 from civicloop.geo.importing import FileProblem
 from civicloop.geo.index import grid_index
@@ -152,6 +153,7 @@ def _run(spec: Spec, batches, report: Report, options: Options, progress, *, tot
             progress(report.total, total)
     if report.blocked or options.dry_run:
         raise _Undo
+    revisions.bump(REVISION)
     report.applied = True
 
 

@@ -20,6 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.gazetteer import rules
 
+# Bumped in the transaction of every write (imports, console edits, the demo seed): the geocoder's
+# per-process name index (geocoding.py) follows it as the grid index follows "grids".
+REVISION = "gazetteer"
+
 
 class Entry(models.Model):
     """What every gazetteer entry has: code, names, place, box, its grid/community/street, search text."""

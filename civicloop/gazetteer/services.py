@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from civicloop.gazetteer.models import Entry, EntryChange
+from civicloop.core import revisions
+from civicloop.gazetteer.models import REVISION, Entry, EntryChange
 
 # What a history row keeps: the fields a person edits, plus where the entry was found to lie.
 SKIPPED = {"id", "updated_at", "search_text", "min_lon", "min_lat", "max_lon", "max_lat"}
@@ -33,6 +34,7 @@ def save_entry(entry: Entry, *, user, source: str = "console") -> EntryChange | 
         after = snapshot(entry)
         if before == after:
             return None
+        revisions.bump(REVISION)
         changed = {k for k in after if before.get(k) != after[k]} if before else set(after)
         return EntryChange.objects.create(
             model=entry._meta.model_name, entry_id=entry.pk, label=str(entry)[:200], user=user,
@@ -45,6 +47,7 @@ def delete_entry(entry: Entry, *, user) -> EntryChange:
         change = EntryChange.objects.create(model=entry._meta.model_name, entry_id=entry.pk, label=str(entry)[:200],
                                             user=user, action=EntryChange.Action.DELETED, before=snapshot(entry))
         entry.delete()
+        revisions.bump(REVISION)
         return change
 
 

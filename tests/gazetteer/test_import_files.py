@@ -252,3 +252,12 @@ def test_a_rerun_renames_a_road_by_its_code_and_keeps_its_door_plates(road, tmp_
     road.refresh_from_db()
     assert road.name == "新测试大道" and "测试大道" in road.search_text
     assert road.door_plates.count() == 1
+
+
+def test_an_import_moves_the_gazetteer_revision_so_other_processes_reload_names(road, tmp_path):
+    from civicloop.core import revisions
+
+    before = revisions.current("gazetteer")
+    path = write_csv(tmp_path / "p.csv", ["名称", "类别", "经度", "纬度"], [["文澜广场", "广场", *east(60, 60)]])
+    assert import_entries("pois", path, Options()).applied
+    assert revisions.current("gazetteer") > before
