@@ -134,7 +134,7 @@ def strip_divisions(text: str, names: Iterable[str] = ()) -> str:
             for name in short:
                 rest = text[len(name):]
                 # "学府12号" is 学府路, not 学府社区: a number right after a short name means a road.
-                if text.startswith(name) and len(rest) >= 2 and not rest[0].isdigit() \
+                if text.startswith(name) and len(rest) >= 3 and not rest[0].isdigit() \
                         and not rest.startswith(_NAME_CONTINUES):
                     text, changed = rest, True
                     break

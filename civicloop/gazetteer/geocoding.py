@@ -25,11 +25,11 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from civicloop.core.revisions import RevisionCache
-from civicloop.gazetteer import addresses
+from civicloop.gazetteer import addresses, models
 from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
 from civicloop.gazetteer.rules import SEPARATOR
 
-REVISION = "gazetteer"  # bumped by every write to the gazetteer (imports, console, demo seed)
+REVISION = models.REVISION  # bumped by every write to the gazetteer (imports, console, demo seed)
 M_PER_DEG_LAT = 111_320.0
 MAX_QUERY = 200  # characters looked at; the API refuses longer queries before they get here
 SEARCH_ROWS = 30  # candidates the text search hands to the scorer, per table
@@ -145,8 +145,8 @@ def best_form(query: str, search_text: str, names: int = 1) -> tuple[float, bool
 def text_search(model, query: str, *, limit: int = SEARCH_ROWS) -> list[int]:
     """Ids of entries whose search text holds the query or shares trigrams with it, best first."""
     query = query[:MAX_QUERY]
-    if len(query) < 3:
-        return []  # a trigram index cannot look up one or two characters
+    if len(query) < 2:
+        return []  # one character names nothing
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -161,16 +161,26 @@ def text_search(model, query: str, *, limit: int = SEARCH_ROWS) -> list[int]:
 
 def _fts_search(cursor, table: str, query: str, limit: int) -> list[int]:
     fts = f"{table}_fts"
+    if len(query) == 2:
+        # Two characters have no trigram, but a whole form of two does with its separator: "|一中", "一中|".
+        return _fts_match(cursor, fts, f"{_quoted(SEPARATOR + query)} OR {_quoted(query + SEPARATOR)}", limit)
     # The whole query as a phrase first (a substring match); else any of its trigrams, best ranked.
-    phrase = '"' + query.replace('"', '""') + '"'
+    phrase = _quoted(query)
     cursor.execute(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s LIMIT %s', [phrase, limit])
     ids = [row[0] for row in cursor.fetchall()]
     if ids:
         return ids
     grams = sorted({query[i:i + 3] for i in range(len(query) - 2)})
-    expression = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    return _fts_match(cursor, fts, " OR ".join(_quoted(g) for g in grams), limit)
+
+
+def _fts_match(cursor, fts: str, expression: str, limit: int) -> list[int]:
     cursor.execute(f'SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH %s ORDER BY rank LIMIT %s', [expression, limit])
     return [row[0] for row in cursor.fetchall()]
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 class TypoIndex:
