@@ -303,22 +303,42 @@ BATCH = 2000
 
 
 def _write(model, creates: list[Entry], updates: list[Entry]) -> None:
-    model.objects.bulk_create(creates, batch_size=BATCH)
+    _insert(model, creates)
     _update(model, updates)
+
+
+def _columns(model):
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _values(entry: Entry, fields, now) -> list:
+    """Text, numbers and ids go to the driver as they are; only the timestamp needs the backend's form."""
+    entry.updated_at = now
+    return [getattr(entry, f.attname) if f.attname != "updated_at" else f.get_db_prep_save(now, connection)
+            for f in fields]
+
+
+def _insert(model, entries: list[Entry]) -> None:
+    """One INSERT run for every row (executemany): bulk_create compiles its SQL row by row, which was
+    half the import's time; the importer needs no ids back."""
+    if not entries:
+        return
+    now, fields, qn = timezone.now(), _columns(model), connection.ops.quote_name
+    names = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), BATCH):
+            rows = [_values(e, fields, now) for e in entries[start:start + BATCH]]
+            cursor.executemany(f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({marks})", rows)
 
 
 def _update(model, entries: list[Entry]) -> None:
     """One UPDATE run for every row (executemany): bulk_update's CASE WHEN grows with the batch."""
     if not entries:
         return
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
+    now, fields, qn = timezone.now(), _columns(model), connection.ops.quote_name
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    rows = []
-    for entry in entries:
-        entry.updated_at = now
-        rows.append([f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields] + [entry.pk])
+    rows = [_values(e, fields, now) + [e.pk] for e in entries]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn('id')} = %s", rows)
 
