@@ -13,7 +13,7 @@ descriptions are public as for real Open311 requests), start the server, then:
 3. mixed: 30% POST, 20% the 1,000-row page, 25% 100-row pages 1–10, 25% single requests, at
    --mixed-rate requests/s for --mixed-duration s (wrk/open311_mixed.lua paces each thread).
 
-Prints requests/s, latency percentiles (wrk --latency), errors, and the targets (issue 9):
+Prints requests/s, latency percentiles (wrk --latency), errors, and the targets:
 PostgreSQL POST ≥ 320/s and GET ≥ 410/s with p99 < 100 ms; SQLite ≥ 50 and ≥ 350; mixed at
 200/s for 5 minutes with p99 < 500 ms. Needs `wrk` (scripts/ensure-system-packages.sh).
 """

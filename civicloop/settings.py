@@ -191,6 +191,7 @@ INSTALLED_APPS = [
     "civicloop.setupdata",
     "civicloop.golive",
     "civicloop.basemap",
+    "civicloop.gazetteer",
 ]
 
 MIDDLEWARE = [
@@ -306,7 +307,7 @@ LOGGING = {
 
 # Each feature app keeps its settings in its own section below (only that app's owner edits it).
 
-# --- points: points, honours and the mall (issue 6)
+# --- points: points, honours and the mall
 # Points a citizen may earn from reports in one day (0 = no cap); volunteer hours are not capped.
 POINTS_DAILY_CAP = env.integer("CIVICLOOP_POINTS_DAILY_CAP", 50, minimum=0)
 # Fraud signals: more than this many reports within the window from one account or one device…
@@ -318,28 +319,28 @@ POINTS_FAR_FROM_PHONE_M = env.integer("CIVICLOOP_POINTS_FAR_FROM_PHONE_M", 1000,
 POINTS_SAME_PHOTO_BITS = env.integer("CIVICLOOP_POINTS_SAME_PHOTO_BITS", 10, minimum=0)
 POINTS_PHOTO_LOOKBACK_DAYS = env.integer("CIVICLOOP_POINTS_PHOTO_LOOKBACK_DAYS", 90, minimum=1)
 
-# --- volunteers: volunteers (issue 6)
+# --- volunteers: volunteers
 # Points per hour of volunteer service, and how far from an activity's place a check-in may be.
 VOLUNTEER_POINTS_PER_HOUR = env.integer("CIVICLOOP_VOLUNTEER_POINTS_PER_HOUR", 10, minimum=0)
 VOLUNTEER_CHECKIN_SLACK_MIN = env.integer("CIVICLOOP_VOLUNTEER_CHECKIN_SLACK_MIN", 30, minimum=0)
 
-# --- facilities: facilities, QR labels (issue 7)
+# --- facilities: facilities, QR labels
 # A4 label sheets: columns × rows of labels per page (also chosen per print on the labels page).
 FACILITY_LABEL_COLUMNS = env.integer("CIVICLOOP_FACILITY_LABEL_COLUMNS", 3, minimum=1)
 FACILITY_LABEL_ROWS = env.integer("CIVICLOOP_FACILITY_LABEL_ROWS", 8, minimum=1)
 
-# --- shops: shops 安心码 (issue 7)
+# --- shops: shops 安心码
 # Lowest quarterly average score for each star, best first: "95,90,85,80,70,60" = 7★ ≥ 95 … 2★ ≥ 60, else 1★.
 SHOPS_STAR_BANDS = {
     "catering": tuple(int(v) for v in env.listing("CIVICLOOP_SHOPS_CATERING_BANDS", ["95", "90", "85", "80", "70", "60"])),
     "lodging": tuple(int(v) for v in env.listing("CIVICLOOP_SHOPS_LODGING_BANDS", ["95", "90", "80", "70"])),
 }
 
-# --- appraisals: appraisals 评比 (issue 7)
+# --- appraisals: appraisals 评比
 # Likes an entry needs to be nominated for the judges, for new appraisals (each appraisal keeps its own).
 APPRAISAL_LIKE_THRESHOLD = env.integer("CIVICLOOP_APPRAISAL_LIKE_THRESHOLD", 50, minimum=1)
 
-# --- hotline: 12345 hotline (issue 8)
+# --- hotline: 12345 hotline
 # Outgoing webhooks (the hotline's status callbacks): http | console (log them) | null. Outside
 # production the default is console, so a copied database never calls a real hotline system.
 WEBHOOK_BACKEND = env.choice("CIVICLOOP_WEBHOOK_BACKEND", ("http", "console", "null"),
@@ -348,7 +349,7 @@ WEBHOOK_TIMEOUT = env.number("CIVICLOOP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=12
 # An Excel import of more rows than this is refused (a wrong file, not a day's orders).
 HOTLINE_IMPORT_MAX_ROWS = env.integer("CIVICLOOP_HOTLINE_IMPORT_MAX_ROWS", 5000, minimum=1)
 
-# --- iot: IoT and cameras over MQTT (issue 8)
+# --- iot: IoT and cameras over MQTT
 # The broker the consumer (civicloop iot-consume) reads: mqtt://[user:password@]host[:port]; mqtts:// for TLS.
 IOT_MQTT_URL = env.text("CIVICLOOP_IOT_MQTT_URL", "mqtt://127.0.0.1:1883")
 # Devices publish to <prefix>/<device id>/events; the consumer subscribes to <prefix>/+/events.
@@ -359,7 +360,7 @@ IOT_MQTT_CLIENT_ID = env.text("CIVICLOOP_IOT_MQTT_CLIENT_ID", "civicloop-iot-con
 IOT_BATCH_SIZE = env.integer("CIVICLOOP_IOT_BATCH_SIZE", 500, minimum=1)
 IOT_BATCH_MS = env.integer("CIVICLOOP_IOT_BATCH_MS", 50, minimum=1)
 
-# --- patrols: patrols (issue 8)
+# --- patrols: patrols
 # Coverage: a lattice of PATROL_CELL_M cells inside each grid (bigger cells for big rural grids, at
 # most PATROL_MAX_CELLS); a cell is visited when a track passed within PATROL_SEE_M of its centre.
 PATROL_CELL_M = env.number("CIVICLOOP_PATROL_CELL_M", 20.0, low=1, high=1000)
@@ -372,7 +373,7 @@ PATROL_MAX_JUMP_M = env.number("CIVICLOOP_PATROL_MAX_JUMP_M", 300.0, low=1)
 PATROL_MAX_ACCURACY_M = env.number("CIVICLOOP_PATROL_MAX_ACCURACY_M", 100.0, low=1)
 PATROL_BATCH_MAX = env.integer("CIVICLOOP_PATROL_BATCH_MAX", 500, minimum=1)
 
-# --- routing: routing and nearest-worker dispatch (issue 8)
+# --- routing: routing and nearest-worker dispatch
 # Nearest worker: score = metres + DISPATCH_WORKLOAD_M × open tasks; only positions younger than
 # DISPATCH_POSITION_MAX_AGE_MIN count; the in-memory index is rebuilt after DISPATCH_INDEX_TTL_S.
 DISPATCH_WORKLOAD_M = env.number("CIVICLOOP_DISPATCH_WORKLOAD_M", 500.0, low=0)
@@ -381,7 +382,7 @@ DISPATCH_INDEX_TTL_S = env.number("CIVICLOOP_DISPATCH_INDEX_TTL_S", 30.0, low=0)
 # A duty check-in older than this no longer counts (a worker who forgot to check out).
 DISPATCH_SHIFT_MAX_HOURS = env.integer("CIVICLOOP_DISPATCH_SHIFT_MAX_HOURS", 12, minimum=1)
 
-# --- classifier: classifier (issue 8)
+# --- classifier: classifier
 # Trained models (versioned joblib files; the database row says which one is active).
 CLASSIFIER_DIR = Path(env.text("CIVICLOOP_CLASSIFIER_DIR", str(DATA_DIR / "classifier")))
 # The worker retrains when the active model is this old AND this many cases were filed since.
@@ -392,7 +393,7 @@ CLASSIFIER_MIN_CASES = env.integer("CIVICLOOP_CLASSIFIER_MIN_CASES", 100, minimu
 # The newest this many filed cases are the training set (bounds the nightly job's time and memory).
 CLASSIFIER_MAX_CASES = env.integer("CIVICLOOP_CLASSIFIER_MAX_CASES", 300_000, minimum=100)
 
-# --- duplicates: duplicates (issue 8)
+# --- duplicates: duplicates
 # Candidates: open cases within DUPLICATE_RADIUS_M (above) reported at most this many days before.
 DUPLICATE_WINDOW_DAYS = env.number("CIVICLOOP_DUPLICATE_WINDOW_DAYS", 30, low=0.1)
 # Weights of the score's parts; a part that cannot be judged (no photo on one side) drops out.
@@ -406,7 +407,7 @@ DUPLICATE_SHOW = env.integer("CIVICLOOP_DUPLICATE_SHOW", 8, minimum=1)
 # The worker merges a new report by itself only at or above this score; above 1 = never (people decide).
 DUPLICATE_AUTO_MERGE_SCORE = env.number("CIVICLOOP_DUPLICATE_AUTO_MERGE_SCORE", 0.92, low=0.0, high=2.0)
 
-# --- open311: Open311 GeoReport v2 (issue 9)
+# --- open311: Open311 GeoReport v2
 # The jurisdiction_id this endpoint answers to (empty: any or none; the spec suggests the city's
 # web domain); what discovery tells clients about contact and keys; production or test endpoint.
 OPEN311_JURISDICTION = env.text("CIVICLOOP_OPEN311_JURISDICTION", "")
@@ -416,17 +417,17 @@ OPEN311_ENDPOINT_TYPE = env.choice("CIVICLOOP_OPEN311_ENDPOINT_TYPE", ("producti
                                    "production" if ENVIRONMENT == "production" else "test")
 # POSTs a new key may make per minute (each key's own limit is set when it is issued).
 OPEN311_RATE_PER_MINUTE = env.integer("CIVICLOOP_OPEN311_RATE_PER_MINUTE", 60, minimum=1)
-# Whose descriptions GET requests shows: as cases.publicity says ("open311": those sent through Open311,
 # Geocoder look-ups (/api/geo/geocode, /api/geo/reverse) an address without a staff or citizen sign-in
 # may make per minute.
 GEOCODER_ANONYMOUS_PER_MINUTE = env.integer("CIVICLOOP_GEOCODER_ANONYMOUS_PER_MINUTE", 30, minimum=1)
+# Whose descriptions GET requests shows: as cases.publicity says ("open311": those sent through Open311,
 # cases marked public, filed ones under CITIZEN_REPORTS_PUBLIC), every case's, or none. Phones are masked.
 OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS", ("open311", "all", "none"), "open311")
 # A list page is cached per process and rebuilt when cases change, at most once per this many seconds
 # (0: at every change). The page a client reads may be this much behind.
 OPEN311_LIST_CACHE_SECONDS = env.number("CIVICLOOP_OPEN311_LIST_CACHE_SECONDS", 2.0, low=0.0, high=300.0)
 
-# --- hardening: security, backup, retention (issue 9)
+# --- hardening: security, backup, retention
 # The content security policy (core/security.py) can be tried first in report-only mode; extra image
 # origins (a photo CDN) are added to img-src. Map tile hosts come from CIVICLOOP_MAP_TILES/_TILE_URL.
 CSP_REPORT_ONLY = env.boolean("CIVICLOOP_CSP_REPORT_ONLY", False)
@@ -462,4 +463,3 @@ if ENVIRONMENT == "production":
     ) if bad]
     if _defaults_left:
         raise env.ConfigError(f"production needs {', '.join(_defaults_left)} set (the development defaults are unsafe)")
-    "civicloop.gazetteer",

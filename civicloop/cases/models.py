@@ -280,7 +280,7 @@ class Attachment(models.Model):
 
 
 class PersonalDataView(models.Model):
-    """A staff member saw a reporter's personal data in full (issue 4: every such view is kept)."""
+    """A staff member saw a reporter's personal data in full (every such view is kept)."""
 
     case = models.ForeignKey(Case, models.CASCADE, related_name="+", verbose_name="案件 case")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="查看人 viewer")

@@ -233,7 +233,7 @@ def _notify(case: Case, action: str, plan: engine.Plan) -> None:
                                        at=plan.event.get("created_at"))
 
 
-# The reporter hears when the case is taken up, fixed and closed (issue 4).
+# The reporter hears when the case is taken up, fixed and closed.
 REPORTER_NOTICES = {Action.FILE: ("case_filed", "已受理"), Action.HANDLE: ("case_handled", "已处理"),
                     Action.CLOSE: ("case_closed", "案件已办结")}
 

@@ -18,7 +18,7 @@ class CitizenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    # Every page that shows citizens' numbers is recorded (core.AccessLog, issue 9).
+    # Every page that shows citizens' numbers is recorded (core.AccessLog).
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from civicloop.core import audit
 

@@ -170,7 +170,7 @@ def _take_a_try(login: LoginCode, now: datetime) -> None:
 
 
 def _refuse_if_locked(phone: str, ip: str, now: datetime) -> None:
-    """Lockout (issue 9): each code allows a few tries, but new codes keep coming; wrong tries are
+    """Lockout: each code allows a few tries, but new codes keep coming; wrong tries are
     also counted per number over a day (a slow guesser from many addresses) and per address over
     an hour (one address guessing many numbers). Counted in the database: every app server agrees.
     A locked number or address can neither enter a code nor be sent one; TooManyRequests says until when."""

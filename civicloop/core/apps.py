@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "civicloop.core"
     verbose_name = "基础 Core"
-    # Retention (issue 9): reporters anonymised after CIVICLOOP_REPORTER_RETENTION_DAYS, old access-log
+    # Retention: reporters anonymised after CIVICLOOP_REPORTER_RETENTION_DAYS, old access-log
     # rows and failed-try counters deleted. Each call does a bounded batch (the worker loops).
     worker_jobs = [
         ("anonymised reporters", "civicloop.core.retention.anonymise_due"),

@@ -1,4 +1,4 @@
-"""Production refuses to run with what only a laptop should have (issue 9: secrets and defaults).
+"""Production refuses to run with what only a laptop should have (secrets and defaults).
 
 Settings already refuse the development SECRET_KEY, DEBUG, and the default hosts and public URL
 (settings.py raises before anything starts). What needs the database is checked here: `civicloop

@@ -17,7 +17,7 @@ class Revision(models.Model):
 
 
 class AccessLog(models.Model):
-    """A staff member saw or took a citizen's personal data (issue 9: every such view is recorded).
+    """A staff member saw or took a citizen's personal data (every such view is recorded).
 
     Append-only: nothing in the code updates a row, the admin cannot change or delete one, and the
     worker removes rows only after CIVICLOOP_ACCESS_LOG_KEEP_DAYS. Views of one case's reporter

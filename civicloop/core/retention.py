@@ -1,4 +1,4 @@
-"""Retention (issue 9): a reporter's name, phone number and account link are kept only as long as
+"""Retention: a reporter's name, phone number and account link are kept only as long as
 the case needs them (call-backs, the rating, “没有解决”); after CIVICLOOP_REPORTER_RETENTION_DAYS past
 its closing (or voiding) they are removed. The case, its event log, photos and counters stay.
 

@@ -134,7 +134,7 @@ def calendar_status(on: date | None = None) -> CalendarStatus:
 def suggest_categories(text: str, *, limit: int = 3) -> list[tuple[CategoryInfo, float]]:
     """Categories whose keywords or name occur in the text, best first, with a 0–1 share.
 
-    A plain match is enough until the trained classifier (issue 8) replaces it: longer matched
+    A plain match is enough until the trained classifier replaces it: longer matched
     words weigh more, the category's own name counts like a keyword.
     """
     text = (text or "").strip()

@@ -1,4 +1,4 @@
-"""History import (issue 5): real CSV and Excel files, a TOML mapping, bad rows named, re-runs idempotent,
+"""History import: real CSV and Excel files, a TOML mapping, bad rows named, re-runs idempotent,
 and imported events the same as the ones the workflow writes for the same history."""
 from __future__ import annotations
 

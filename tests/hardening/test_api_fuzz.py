@@ -1,5 +1,5 @@
 """A bounded schemathesis run against the JSON API (/api/, its own OpenAPI at /api/openapi.json):
-whatever the generated input, the answer is never a server error (issue 9).
+whatever the generated input, the answer is never a server error.
 
 Every operation is called with generated paths, queries and bodies, as the city-wide operator (a
 real token: the calls reach the views, not only the sign-in check) and once more without a token.

@@ -1,4 +1,4 @@
-"""Crash safety (issue 9): no acknowledged report is lost or doubled when the server is killed.
+"""Crash safety: no acknowledged report is lost or doubled when the server is killed.
 
 5,000 reports, each with its own client key, go to a real `civicloop serve` (gunicorn, 2 workers)
 from 16 client threads, as a phone's outbox would send them. The server is killed with SIGKILL

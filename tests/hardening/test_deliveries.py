@@ -1,4 +1,4 @@
-"""Deliveries while a provider is down (issue 9): retried with growing back-off, sent exactly once
+"""Deliveries while a provider is down: retried with growing back-off, sent exactly once
 when the provider is back, and never again afterwards."""
 from __future__ import annotations
 

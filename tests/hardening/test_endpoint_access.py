@@ -1,5 +1,5 @@
 """Every endpoint refuses an anonymous caller, and every case-bearing endpoint refuses an out-of-scope
-staff member (issue 9, conventions rule 3).
+staff member (conventions rule 3).
 
 The test walks every URL pattern the site has (django.urls.get_resolver(): the consoles, the
 citizens' app, the JSON APIs, the admin, and whatever feature apps add later), fills path parameters
@@ -61,7 +61,7 @@ PUBLIC = {
     "open311:media": "Open311 public photos of a request",
     "open311:not_found": "Open311's own 404 in the standard's format",
     "appraisals:public_list": "the public list of appraisals (评比) citizens like entries in",
-    "points:pools": "donation pools and their public totals (issue 6: totals are public)",
+    "points:pools": "donation pools and their public totals (totals are public)",
     "hotline_api:openapi-json": "the hotline API's published description (calls need the system's key)",
     "hotline_api:openapi-view": "the hotline API's documentation page",
     "iot_api:openapi-json": "the device API's published description (calls need the device's token)",
