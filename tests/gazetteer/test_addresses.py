@@ -176,3 +176,15 @@ def test_road_stem():
 @pytest.mark.parametrize("text", ["", "   ", "，，，", "号", "12号", "x" * 2000])
 def test_anything_at_all_parses_without_error(text):
     assert isinstance(parse(text), a.Parsed)
+
+
+@pytest.mark.parametrize("text, base", [("建设与文萃交叉口", "建设与文萃交叉口"), ("南湖以东30米", "南湖"), ("南湖对面", "南湖"),
+                                        ("学府附近", "学府")])
+def test_a_short_division_name_stays_when_a_joining_word_or_a_qualifier_follows(text, base):
+    names = ["建设社区", "文萃街道", "南湖社区", "学府社区"]
+    assert a.parse(text, names).text == base
+
+
+@pytest.mark.parametrize("text", ["蒙自二中大门口", "二中大门", "天马路155号那里", "文澜路8号这里"])
+def test_more_ways_of_saying_near(text):
+    assert a.parse(text, DIVISIONS).near
