@@ -65,13 +65,18 @@ class DoorPlateAdmin(EntryAdmin):
     fields = ("road", "number", "code", "aliases", "former_names", "geometry", *PLACE, *RECORD)
 
 
-@admin.register(Compound)
-class CompoundAdmin(EntryAdmin):
+class KindedAdmin(EntryAdmin):
+    """Compounds and POIs: a name, a kind, and the door plate they are at."""
+
     list_display = ("name", "kind", "code", "community_code", "updated_at")
     list_filter = ("kind",)
     search_fields = ("name", "code", "aliases", "former_names", "search_text")
     autocomplete_fields = ("door_plate",)
     fields = ("name", "kind", "code", "aliases", "former_names", "door_plate", "geometry", *PLACE, *RECORD)
+
+
+admin.site.register(Compound, KindedAdmin)
+admin.site.register(Poi, KindedAdmin)
 
 
 @admin.register(Building)
@@ -82,15 +87,6 @@ class BuildingAdmin(EntryAdmin):
     autocomplete_fields = ("compound", "door_plate")
     fields = ("compound", "number", "name", "code", "aliases", "former_names", "door_plate", "geometry", *PLACE,
               *RECORD)
-
-
-@admin.register(Poi)
-class PoiAdmin(EntryAdmin):
-    list_display = ("name", "kind", "code", "community_code", "updated_at")
-    list_filter = ("kind",)
-    search_fields = ("name", "code", "aliases", "former_names", "search_text")
-    autocomplete_fields = ("door_plate",)
-    fields = ("name", "kind", "code", "aliases", "former_names", "door_plate", "geometry", *PLACE, *RECORD)
 
 
 @admin.register(EntryChange)

@@ -1,6 +1,7 @@
 """基础数据 administrators edit the gazetteer in the admin; every edit leaves a history row."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -47,3 +48,20 @@ def test_the_admin_finds_a_road_by_its_former_name(signed_in):
     Road.objects.create(name="银河路", former_names="老银河街", geometry=json.dumps(LINE))
     page = signed_in("admin").get("/admin/gazetteer/road/", {"q": "老银河"}).content.decode()
     assert "银河路" in page
+
+
+@pytest.mark.parametrize("model", ["road", "doorplate", "compound", "building", "poi", "entrychange"])
+def test_every_gazetteer_list_opens_and_searches(signed_in, model):
+    from civicloop.gazetteer import demo
+
+    demo.seed(io.StringIO())
+    response = signed_in("admin").get(f"/admin/gazetteer/{model}/", {"q": "天马"})
+    assert response.status_code == 200
+
+
+def test_deleting_an_entry_in_the_admin_leaves_a_history_row(signed_in):
+    road = Road.objects.create(name="凤凰路", code="R-FH", geometry=json.dumps(LINE))
+    response = signed_in("admin").post(f"/admin/gazetteer/road/{road.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Road.objects.filter(pk=road.pk).exists()
+    change = EntryChange.objects.get(model="road", entry_id=road.pk)
+    assert change.action == "deleted" and change.before["name"] == "凤凰路"
