@@ -146,20 +146,41 @@ def best_form(query: str, search_text: str, names: int = 1) -> tuple[float, bool
 
 
 def text_search(model, query: str, *, limit: int = SEARCH_ROWS) -> list[int]:
-    """Ids of entries whose search text holds the query or shares trigrams with it, best first."""
+    """Ids of entries whose search text holds the query, or else shares trigrams with it, best first.
+
+    The same two steps on both databases, each served by the trigram index: the query as a substring
+    (PostgreSQL LIKE on the pg_trgm GIN index; an FTS5 phrase), then any of its trigrams (OR), ranked by
+    similarity (PostgreSQL) or bm25 (FTS5)."""
     query = query[:MAX_QUERY]
     if len(query) < 2:
         return []  # one character names nothing
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # `<%` (word_similarity above pg_trgm.word_similarity_threshold) is served by the GIN index.
-            cursor.execute(f'SELECT id FROM "{table}" WHERE %s <%% search_text '
-                           f"ORDER BY word_similarity(%s, search_text) DESC, id LIMIT %s", [query, query, limit])
-            return [row[0] for row in cursor.fetchall()]
+            return _pg_search(cursor, table, query, limit)
         if connection.vendor == "sqlite":
             return _fts_search(cursor, table, query, limit)
     return list(model.objects.filter(search_text__contains=query).values_list("id", flat=True)[:limit])
+
+
+def _pg_search(cursor, table: str, query: str, limit: int) -> list[int]:
+    if len(query) == 2:
+        # Two characters make no trigram the index can use, but a whole form of two does with its separator.
+        patterns = [f"%{_like(SEPARATOR + query)}%", f"%{_like(query + SEPARATOR)}%"]
+    else:
+        cursor.execute(f'SELECT id FROM "{table}" WHERE search_text LIKE %s LIMIT %s', [f"%{_like(query)}%", limit])
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            return ids
+        patterns = [f"%{_like(g)}%" for g in sorted({query[i:i + 3] for i in range(len(query) - 2)})]
+    where = " OR ".join(["search_text LIKE %s"] * len(patterns))
+    cursor.execute(f'SELECT id FROM "{table}" WHERE {where} ORDER BY similarity(search_text, %s) DESC, id LIMIT %s',
+                   [*patterns, query, limit])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _fts_search(cursor, table: str, query: str, limit: int) -> list[int]:

@@ -188,3 +188,13 @@ def test_a_short_division_name_stays_when_a_joining_word_or_a_qualifier_follows(
 @pytest.mark.parametrize("text", ["蒙自二中大门口", "二中大门", "天马路155号那里", "文澜路8号这里"])
 def test_more_ways_of_saying_near(text):
     assert a.parse(text, DIVISIONS).near
+
+
+def test_a_higher_division_the_data_does_not_know_goes_with_the_one_it_does():
+    assert parse("红河州蒙自市学府路12号").road == "学府路"
+    assert parse("广州路12号").road == "广州路"  # a road's name is never cut at 州
+
+
+def test_a_communitys_short_name_is_kept_as_the_start_of_a_place():
+    assert a.parse("天马菜市场", ["天马社区"]).text == "天马菜市场"
+    assert a.parse("天马社区天马菜市场", ["天马社区"]).text == "天马菜市场"
