@@ -485,9 +485,7 @@ def reverse(lon: float, lat: float) -> Words:
     from civicloop.geo import jurisdiction
     from civicloop.geo.index import locate
 
-    door = _nearest_point(DoorPlate, lon, lat, label=lambda row: f"{row['road__name']}{row['number']}",
-                          fields=("road__name", "number"))
-    poi = _nearest_point(Poi, lon, lat, label=lambda row: row["name"], fields=("name",))
+    door, poi = _nearest_door(lon, lat), _nearest_poi(lon, lat)
     road, crossing = _nearest_road(lon, lat)
     hit = locate(lon, lat)
     names = _division_cache.get()
@@ -518,17 +516,39 @@ def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, 
     return lon - dlon, lon + dlon, lat - dlat, lat + dlat
 
 
-def _nearest_point(model, lon: float, lat: float, *, label, fields: tuple[str, ...]) -> Nearby | None:
-    for radius in REVERSE_RADII_M:
-        x0, x1, y0, y1 = _box(lon, lat, radius)
-        rows = list(model.objects.filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
-                    .values("lon", "lat", "code", *fields)[:2000])
-        if rows:
-            best = min(rows, key=lambda r: metres(lon, lat, r["lon"], r["lat"]))
-            distance = metres(lon, lat, best["lon"], best["lat"])
-            if distance <= radius:  # a corner of the box is farther than the next ring's nearest
-                return Nearby(label(best), best["lon"], best["lat"], round(distance, 1), best["code"])
+def _nearest_point(table: str, lon: float, lat: float) -> tuple[int, float, float, float] | None:
+    """(id, lon, lat, metres) of the nearest row: a box on the indexed (lon, lat) columns, growing until it
+    holds something, the nearest picked by the database. Raw SQL: the models' default ordering (a join to
+    the road) would cost more than the lookup."""
+    k = math.cos(math.radians(lat)) ** 2  # east-west degrees are shorter: weigh them so
+    sql = (f'SELECT id, lon, lat FROM "{table}" WHERE lon >= %s AND lon <= %s AND lat >= %s AND lat <= %s '
+           f"ORDER BY (lon - %s) * (lon - %s) * %s + (lat - %s) * (lat - %s) LIMIT 1")
+    with connection.cursor() as cursor:
+        for radius in REVERSE_RADII_M:
+            x0, x1, y0, y1 = _box(lon, lat, radius)
+            cursor.execute(sql, [x0, x1, y0, y1, lon, lon, k, lat, lat])
+            row = cursor.fetchone()
+            if row is not None:
+                distance = metres(lon, lat, row[1], row[2])
+                if distance <= radius:  # a corner of the box is farther than the next ring's nearest
+                    return row[0], row[1], row[2], distance
     return None
+
+
+def _nearest_door(lon: float, lat: float) -> Nearby | None:
+    found = _nearest_point(DoorPlate._meta.db_table, lon, lat)
+    if found is None:
+        return None
+    plate = DoorPlate.objects.filter(pk=found[0]).values("number", "code", "road__name").order_by()[0]
+    return Nearby(f"{plate['road__name']}{plate['number']}", found[1], found[2], round(found[3], 1), plate["code"])
+
+
+def _nearest_poi(lon: float, lat: float) -> Nearby | None:
+    found = _nearest_point(Poi._meta.db_table, lon, lat)
+    if found is None:
+        return None
+    poi = Poi.objects.filter(pk=found[0]).values("name", "code").order_by()[0]
+    return Nearby(poi["name"], found[1], found[2], round(found[3], 1), poi["code"])
 
 
 class RoadIndex:
