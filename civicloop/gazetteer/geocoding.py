@@ -485,7 +485,7 @@ def reverse(lon: float, lat: float) -> Words:
     from civicloop.geo import jurisdiction
     from civicloop.geo.index import locate
 
-    door, poi = _nearest_door(lon, lat), _nearest_poi(lon, lat)
+    door, poi = _nearest_point("door", lon, lat), _nearest_point("poi", lon, lat)
     road, crossing = _nearest_road(lon, lat)
     hit = locate(lon, lat)
     names = _division_cache.get()
@@ -516,39 +516,32 @@ def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, 
     return lon - dlon, lon + dlon, lat - dlat, lat + dlat
 
 
-def _nearest_point(table: str, lon: float, lat: float) -> tuple[int, float, float, float] | None:
-    """(id, lon, lat, metres) of the nearest row: a box on the indexed (lon, lat) columns, growing until it
-    holds something, the nearest picked by the database. Raw SQL: the models' default ordering (a join to
-    the road) would cost more than the lookup."""
-    k = math.cos(math.radians(lat)) ** 2  # east-west degrees are shorter: weigh them so
-    sql = (f'SELECT id, lon, lat FROM "{table}" WHERE lon >= %s AND lon <= %s AND lat >= %s AND lat <= %s '
-           f"ORDER BY (lon - %s) * (lon - %s) * %s + (lat - %s) * (lat - %s) LIMIT 1")
+# The nearest row inside a box on the indexed (lon, lat) columns, picked by the database with what it is
+# called, in one round trip. Raw SQL: the models' default ordering (a join to the road) would cost more
+# than the lookup. East-west degrees are shorter: weighed by cos²(lat).
+_NEAREST_SQL = {
+    "door": ('SELECT d.lon, d.lat, d.code, r.name, d.number FROM "{door}" d JOIN "{road}" r ON r.id = d.road_id '
+             "WHERE d.lon >= %s AND d.lon <= %s AND d.lat >= %s AND d.lat <= %s "
+             "ORDER BY (d.lon - %s) * (d.lon - %s) * %s + (d.lat - %s) * (d.lat - %s) LIMIT 1"),
+    "poi": ('SELECT lon, lat, code, name, \'\' FROM "{poi}" WHERE lon >= %s AND lon <= %s AND lat >= %s AND lat <= %s '
+            "ORDER BY (lon - %s) * (lon - %s) * %s + (lat - %s) * (lat - %s) LIMIT 1"),
+}
+
+
+def _nearest_point(kind: str, lon: float, lat: float) -> Nearby | None:
+    """The nearest door plate or POI, the box growing until it holds one."""
+    sql = _NEAREST_SQL[kind].format(door=DoorPlate._meta.db_table, road=Road._meta.db_table, poi=Poi._meta.db_table)
+    k = math.cos(math.radians(lat)) ** 2
     with connection.cursor() as cursor:
         for radius in REVERSE_RADII_M:
             x0, x1, y0, y1 = _box(lon, lat, radius)
             cursor.execute(sql, [x0, x1, y0, y1, lon, lon, k, lat, lat])
             row = cursor.fetchone()
             if row is not None:
-                distance = metres(lon, lat, row[1], row[2])
+                distance = metres(lon, lat, row[0], row[1])
                 if distance <= radius:  # a corner of the box is farther than the next ring's nearest
-                    return row[0], row[1], row[2], distance
+                    return Nearby(f"{row[3]}{row[4]}", row[0], row[1], round(distance, 1), row[2])
     return None
-
-
-def _nearest_door(lon: float, lat: float) -> Nearby | None:
-    found = _nearest_point(DoorPlate._meta.db_table, lon, lat)
-    if found is None:
-        return None
-    plate = DoorPlate.objects.filter(pk=found[0]).values("number", "code", "road__name").order_by()[0]
-    return Nearby(f"{plate['road__name']}{plate['number']}", found[1], found[2], round(found[3], 1), plate["code"])
-
-
-def _nearest_poi(lon: float, lat: float) -> Nearby | None:
-    found = _nearest_point(Poi._meta.db_table, lon, lat)
-    if found is None:
-        return None
-    poi = Poi.objects.filter(pk=found[0]).values("name", "code").order_by()[0]
-    return Nearby(poi["name"], found[1], found[2], round(found[3], 1), poi["code"])
 
 
 class RoadIndex:
