@@ -12,6 +12,7 @@ Imports write no EntryChange rows (a million door plates); each entry's `source`
 """
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,9 @@ def import_entries(kind: str, path: str | Path, options: Options, *,
         report.refuse(None, "", str(problem))
     except _Undo:
         pass
+    except (csv.Error, UnicodeDecodeError, OSError):
+        report.applied = False
+        report.refuse(None, "", _("The file cannot be read."))
     except IntegrityError:
         # Someone else wrote the same entries between our reading and our writing.
         report.applied = False
@@ -183,18 +187,29 @@ class Context:
         return context
 
 
-def _by_name_and_code(entries) -> dict[str, Entry]:
-    """Codes and names first; an alias or former name only where no entry has it as its name."""
+def _by_name_and_code(entries) -> dict[str, Entry | None]:
+    """Codes and names first; an alias or former name only where no entry has it as its name.
+    A name two entries share maps to None: a row must then give the code."""
     entries = list(entries)
-    found = {}
+    found: dict[str, Entry | None] = {}
     for entry in entries:
-        found[rules.normalise(entry.name)] = entry
-        if entry.code:
-            found[entry.code] = entry
+        name = rules.normalise(entry.name)
+        found[name] = None if name in found else entry
     for entry in entries:
         for other in (*rules.split_names(entry.aliases), *rules.split_names(entry.former_names)):
             found.setdefault(rules.normalise(other), entry)
+        if entry.code:
+            found[entry.code] = entry
     return found
+
+
+def _referred(found: dict[str, Entry | None], typed: str, unknown: str) -> Entry:
+    key = typed if typed in found else rules.normalise(typed)
+    if key not in found:
+        raise RowProblem(unknown)
+    if found[key] is None:
+        raise RowProblem(_("Several entries are called %(name)s: give the code instead.") % {"name": typed})
+    return found[key]
 
 
 def _judge(spec: Spec, rows: list[reading.Row], context: Context, report: Report) -> list[tuple[int, Entry]]:
@@ -249,6 +264,8 @@ def _check_unique(spec: Spec, entry: Entry, number: int, context: Context) -> No
         earlier = context.seen_codes.setdefault(entry.code, number)
         if earlier != number:
             raise RowProblem(_("The same code %(code)s as row %(number)s.") % {"code": entry.code, "number": earlier})
+    if entry.code and not spec.key_unique:
+        return  # two 建设路 in two towns: their codes tell them apart
     key = spec.key(entry)
     earlier = context.seen_keys.setdefault(key, number)
     if earlier != number:
@@ -266,7 +283,8 @@ def _match(spec: Spec, entries: list[tuple[int, Entry]], report: Report) -> tupl
     by_key = spec.stored(entries)
     creates, updates = [], []
     for number, entry in entries:
-        coded, keyed = by_code.get(entry.code) if entry.code else None, by_key.get(spec.key(entry))
+        coded = by_code.get(entry.code) if entry.code else None
+        keyed = by_key.get(spec.key(entry)) if spec.key_unique or not entry.code else None
         if coded and keyed and coded.pk != keyed.pk:
             report.refuse(number, str(entry), _("The code %(code)s belongs to another entry (%(other)s).")
                           % {"code": entry.code, "other": str(coded)})
@@ -351,9 +369,8 @@ def _road(values: dict, context: Context) -> Road:
 
 
 def _door_plate(values: dict, context: Context) -> DoorPlate:
-    road = context.roads.get(values["road"]) or context.roads.get(rules.normalise(values["road"]))
-    if road is None:
-        raise RowProblem(_("Unknown road %(road)s: import the roads first.") % {"road": values["road"]})
+    road = _referred(context.roads, values["road"],
+                     _("Unknown road %(road)s: import the roads first.") % {"road": values["road"]})
     try:
         _main, _sub, key = rules.parse_door_number(values["number"])
     except rules.NumberProblem:
@@ -371,10 +388,8 @@ def _building(values: dict, context: Context) -> Building:
     building = Building(number=values.get("number", "")[:20], name=values.get("name", "")[:120])
     typed = values.get("compound", "")
     if typed:
-        compound = context.compounds.get(typed) or context.compounds.get(rules.normalise(typed))
-        if compound is None:
-            raise RowProblem(_("Unknown compound %(name)s: import the compounds first.") % {"name": typed})
-        building.compound = compound
+        building.compound = _referred(context.compounds, typed,
+                                      _("Unknown compound %(name)s: import the compounds first.") % {"name": typed})
     if not building.name and not (building.compound_id and building.number):
         raise RowProblem(_("A building needs a name, or its compound and building number."))
     return building
@@ -421,6 +436,7 @@ class Spec:
     key: Callable[[Entry], tuple]
     key_label: Callable[[], str]
     stored: Callable[[list[tuple[int, Entry]]], dict]
+    key_unique: bool = False  # the natural key is unique even between coded entries (a road's door numbers)
 
     def label(self, values: dict) -> str:
         return "".join(values.get(k, "") for k in ("road", "compound", "name", "number")) or values.get("code", "")
@@ -474,7 +490,7 @@ KINDS = {
     ROADS: Spec(Road, {**COMMON, "name": NAME}, ("name",), LINES, _road, _name_key,
                 lambda: _("road name"), _stored_by_name(Road)),
     DOORPLATES: Spec(DoorPlate, {**COMMON, "road": ROAD, "number": DOOR_NUMBER}, ("road", "number"), POINT,
-                     _door_plate, _door_key, lambda: _("road and door number"), _stored_door_plates),
+                     _door_plate, _door_key, lambda: _("road and door number"), _stored_door_plates, key_unique=True),
     COMPOUNDS: Spec(Compound, {**COMMON, "name": NAME, "kind": KIND}, ("name",), AREAS, _compound, _name_key,
                     lambda: _("compound name"), _stored_by_name(Compound)),
     BUILDINGS: Spec(Building, {**COMMON, "compound": COMPOUND, "number": BUILDING_NUMBER, "name": NAME}, (), AREAS,

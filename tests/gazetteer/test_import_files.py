@@ -261,3 +261,33 @@ def test_an_import_moves_the_gazetteer_revision_so_other_processes_reload_names(
     path = write_csv(tmp_path / "p.csv", ["名称", "类别", "经度", "纬度"], [["文澜广场", "广场", *east(60, 60)]])
     assert import_entries("pois", path, Options()).applied
     assert revisions.current("gazetteer") > before
+
+
+def test_two_roads_of_one_name_in_two_towns_go_in_by_their_codes_and_a_rerun_matches_each(tmp_path):
+    path = write_csv(tmp_path / "roads.csv", ["名称", "编码", "wkt"], [
+        ["建设路", "JS-1", LineString([east(0, 500), east(300, 500)]).wkt],
+        ["建设路", "JS-2", LineString([east(0, 900), east(300, 900)]).wkt],
+    ])
+    assert import_entries("roads", path, Options()).created == 2
+    again = import_entries("roads", path, Options())
+    assert (again.created, again.unchanged) == (0, 2) and Road.objects.filter(name="建设路").count() == 2
+
+
+def test_two_uncoded_pois_of_one_name_are_refused_as_ambiguous(tmp_path):
+    path = write_csv(tmp_path / "pois.csv", ["名称", "经度", "纬度"],
+                     [["中国银行", *east(10, 10)], ["中国银行", *east(400, 10)]])
+    report = import_entries("pois", path, Options())
+    assert sorted(codes_of(report)) == [3] and not Poi.objects.filter(name="中国银行").exists()
+
+
+def test_a_door_plate_on_a_road_name_two_roads_share_asks_for_the_code(tmp_path):
+    roads = write_csv(tmp_path / "roads.csv", ["名称", "编码", "wkt"], [
+        ["建设路", "JS-1", LineString([east(0, 500), east(300, 500)]).wkt],
+        ["建设路", "JS-2", LineString([east(0, 900), east(300, 900)]).wkt],
+    ])
+    assert import_entries("roads", roads, Options()).applied
+    plates = write_csv(tmp_path / "p.csv", ["道路", "门牌号", "经度", "纬度"],
+                       [["建设路", "1号", *east(10, 510)], ["JS-2", "1号", *east(10, 910)]])
+    report = import_entries("doorplates", plates, Options(accept_good=True))
+    assert sorted(codes_of(report)) == [2] and "建设路" in codes_of(report)[2]
+    assert DoorPlate.objects.get().road.code == "JS-2"
