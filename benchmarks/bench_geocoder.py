@@ -294,6 +294,7 @@ def forward(material: list, count: int, rng: random.Random) -> dict:
     print(f"  first query (builds the typo index of roads, compounds and POIs): {time.perf_counter() - t0:.1f} s")
     timings: dict[str, list[float]] = {}
     hits = total = 0
+    misses: list = []
     started = time.perf_counter()
     for kind, text, expected in plan:
         variant, typed = _as_typed(kind, text, rng)
@@ -304,7 +305,10 @@ def forward(material: list, count: int, rng: random.Random) -> dict:
         timings.setdefault("all", []).append(elapsed)
         if kind in ("door", "poi", "compound") and variant != "offset":
             total += 1
-            hits += bool(found) and geocoding.metres(found[0].lon, found[0].lat, *expected) < 15
+            hit = bool(found) and geocoding.metres(found[0].lon, found[0].lat, *expected) < 15
+            hits += hit
+            if not hit and len(misses) < 12:
+                misses.append((typed, found[0].label if found else "—"))
     print(f"forward: {len(plan)} queries in {time.perf_counter() - started:.1f} s (ms per query)")
     for key, values in sorted(timings.items()):
         s = _common.stats(values)
@@ -312,6 +316,7 @@ def forward(material: list, count: int, rng: random.Random) -> dict:
     overall = _common.stats(timings["all"])
     print(f"  p95 {overall['p95']:.1f} ms (goal < 50 ms): {_common.verdict(overall['p95'], 50, higher_is_better=False)};"
           f" top-1 within 15 m on door/POI/compound queries: {hits}/{total}")
+    print(f"  some misses (typed, top answer): {json.dumps(misses, ensure_ascii=False)}")
     return {"median_ms": overall["median"], "p95_ms": overall["p95"], "top1_hits": hits, "n_scored": total}
 
 
