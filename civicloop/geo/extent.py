@@ -9,7 +9,6 @@ index (which follows "grids"), so an import shows on the next page without a res
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +20,7 @@ from django.dispatch import receiver
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.index import GridIndex, grid_index
 from civicloop.geo.jurisdiction import REVISION
+from civicloop.geo.shapes import stored_area
 
 CHINA = (73.5, 18.0, 135.1, 53.6)  # lon/lat bounds of the mainland, the last resort
 
@@ -40,26 +40,18 @@ def _from_geometry(geom, source: str) -> Extent:
     return Extent((float(centre.x), float(centre.y)), (x0, y0, x1, y1), source)
 
 
-def _parse(text: str):
-    try:
-        geom = shapely.from_geojson(text)
-    except (shapely.errors.GEOSException, ValueError):
-        return None
-    return None if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon") else geom
-
-
 def _division_extent() -> Extent | None:
     from civicloop.geo.models import Division
 
     code = settings.JURISDICTION
-    root = _parse(Division.objects.filter(code=code).values_list("geometry", flat=True).first() or "")
+    root = stored_area(Division.objects.filter(code=code).values_list("geometry", flat=True).first() or "")
     if root is not None:
         return _from_geometry(root, "boundary")
     texts = (Division.objects.filter(code__startswith=code).exclude(code=code).exclude(geometry="")
              .values_list("geometry", flat=True))
     # The union of the children is only needed for its box and a point inside; a collection of them
     # gives both without dissolving thousands of shared edges.
-    parts = [g for g in map(_parse, texts) if g is not None]
+    parts = [g for g in map(stored_area, texts) if g is not None]
     if not parts:
         return None
     return _from_geometry(shapely.GeometryCollection(parts), "divisions")

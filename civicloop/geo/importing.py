@@ -37,6 +37,7 @@ from shapely.validation import explain_validity
 
 from civicloop.core import revisions
 from civicloop.geo import crs as crs_module
+from civicloop.geo.shapes import stored_area
 from civicloop.geo.index import REVISION, as_geojson
 from civicloop.geo.models import Division, Grid, GridShape
 from civicloop.lib import codes
@@ -451,16 +452,6 @@ def outside_share(geom, parent) -> float:
     return shapely.difference(geom, parent).area / area if area else 1.0
 
 
-def _parse(text: str):
-    if not text:
-        return None
-    try:
-        geom = shapely.from_geojson(text)
-    except shapely.errors.GEOSException:
-        return None
-    return geom if not geom.is_empty else None
-
-
 # ---------------------------------------------------------------------------- grids
 
 
@@ -510,7 +501,7 @@ def _grids_outside(good: list[tuple], communities: dict[str, str], report: Repor
     shapes = {}
     for f, polygon, community in good:
         if community not in shapes:
-            shapes[community] = _parse(communities[community])
+            shapes[community] = stored_area(communities[community])
             if shapes[community] is not None:
                 shapely.prepare(shapes[community])
         boundary = shapes[community]
@@ -555,7 +546,7 @@ def _stored_grids_near(bounds, *, exclude: set[str]) -> list[tuple[str, object]]
     rows = (Grid.objects.filter(active=True, min_lon__lte=east, max_lon__gte=west, min_lat__lte=north,
                                 max_lat__gte=south).values_list("code", "geometry"))
     return [(code, geom) for code, text in rows.iterator(chunk_size=5000)
-            if code not in exclude and (geom := _parse(text)) is not None]
+            if code not in exclude and (geom := stored_area(text)) is not None]
 
 
 def _grid_gaps(good: list[tuple], communities: dict[str, str], report: Report) -> None:
@@ -566,11 +557,11 @@ def _grid_gaps(good: list[tuple], communities: dict[str, str], report: Report) -
         by_community[community].append(polygon)
     in_file = {f.code for f, _g, _c in good}
     for community, polygons in sorted(by_community.items()):
-        boundary = _parse(communities[community])
+        boundary = stored_area(communities[community])
         if boundary is None:
             continue
         stored = [g for code, text in Grid.objects.filter(community_id=community, active=True).values_list("code", "geometry")
-                  if code not in in_file and (g := _parse(text)) is not None]
+                  if code not in in_file and (g := stored_area(text)) is not None]
         gap = shapely.difference(boundary, shapely.union_all(polygons + stored))
         area = float(area_m2([gap])[0]) if not gap.is_empty else 0.0
         if area > max(GAP_TOLERANCE_M2, GAP_TOLERANCE_SHARE * float(area_m2([boundary])[0])):
@@ -589,7 +580,7 @@ def _grid_changes(good: list[tuple], existing: dict[str, Grid], report: Report) 
             plan.creates.append(_grid_row(Grid(code=f.code, active=True), name, community, polygon, text, now))
             report.created.append(Change(f.code, name, text, parent=community))
             continue
-        old = _parse(grid.geometry)
+        old = stored_area(grid.geometry)
         same_shape = old is not None and shapely.equals_exact(old, polygon, tolerance=10 ** -DECIMALS)
         if same_shape and (grid.name, grid.community_id) == (name, community):
             report.unchanged.append(f.code)
@@ -658,7 +649,7 @@ def _outside_parent(f: Feature, polygon, divisions: dict[str, Division], accepte
     parent_code = divisions[f.code].parent_id
     if not parent_code:
         return None
-    parent = accepted.get(parent_code) or _parse(divisions[parent_code].geometry)
+    parent = accepted.get(parent_code) or stored_area(divisions[parent_code].geometry)
     if parent is None:
         return None
     share = outside_share(polygon, parent)
@@ -674,7 +665,7 @@ def _boundary_changes(features, accepted: dict, divisions: dict[str, Division], 
         if f.code not in accepted or f.number in report.refused_numbers:
             continue
         division, polygon = divisions[f.code], accepted[f.code]
-        old = _parse(division.geometry)
+        old = stored_area(division.geometry)
         if old is not None and shapely.equals_exact(old, polygon, tolerance=10 ** -DECIMALS):
             report.unchanged.append(f.code)
             continue

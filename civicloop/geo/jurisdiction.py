@@ -16,6 +16,7 @@ from django.dispatch import receiver
 
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.index import grid_index
+from civicloop.geo.shapes import stored_area
 
 REVISION = "divisions"
 
@@ -46,15 +47,9 @@ def _in_box(bounds, lon: float, lat: float) -> bool:
 
 def _boundary(text: str):
     """The root's boundary, or None when none is loaded or it is unusable (then the grids decide)."""
-    if not text:
-        return None
-    try:
-        geom = shapely.from_geojson(text)
-    except shapely.errors.GEOSException:
-        return None
-    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        return None
-    shapely.prepare(geom)
+    geom = stored_area(text)
+    if geom is not None:
+        shapely.prepare(geom)
     return geom
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicloop.core import extensions
+from civicloop.geo.shapes import stored_area
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +110,8 @@ def _root():
 
 def _boundary(text: str):
     """The root's boundary as a shapely polygon, or None when missing or unusable."""
-    if not text:
-        return None
-    try:
-        geom = shapely.from_geojson(text)
-    except (shapely.errors.GEOSException, ValueError):
-        return None
-    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        return None
-    return geom if geom.is_valid else shapely.make_valid(geom)
+    geom = stored_area(text)
+    return geom if geom is None or geom.is_valid else shapely.make_valid(geom)
 
 
 def _grids():
