@@ -14,27 +14,16 @@ from civicloop.cases.models import Case, CaseEvent
 from civicloop.console.queues import QUEUES
 from civicloop.evaluation import queries as evaluation
 from civicloop.evaluation import rollup
-from civicloop.geo.models import Grid
-from civicloop.geo.services import init_divisions
 from civicloop.org.models import CommandCentre, Department, User
 from civicloop.org.roles import Role, Scope
 from tests.conftest import ApiClient
-from tests.geo.test_city_init import square
-
-RENCHENG = (116.58, 35.41)  # 任城区 370811
-YANZHOU = (116.78, 35.55)  # 兖州区 370812
+from tests.geo.test_jurisdiction import RENCHENG, YANZHOU, jining  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
-def jining(db, settings):
-    """济宁市 (3708) from the national list, one grid in each of two districts, a centre in each, a
-    bureau of each district and one of the city, and the staff of the three centres."""
-    init_divisions("3708")
-    settings.JURISDICTION, settings.CITY_NAME = "3708", "济宁市"
-    Grid.objects.create(code="370811002001001", name="航运新村1号网格", community_id="370811002001",
-                        geometry=square(*RENCHENG))
-    Grid.objects.create(code="370812001002001", name="韦园1号网格", community_id="370812001002",
-                        geometry=square(*YANZHOU))
+def centres(jining):
+    """济宁市 with a grid in each of two districts (tests/geo/test_jurisdiction.py), a command centre in
+    each, a bureau of each district and one of the city, and the staff of the three centres."""
     CommandCentre.objects.create(division_id="370811", name="任城区指挥中心")
     CommandCentre.objects.create(division_id="370812", name="兖州区指挥中心")
     for code, name, division in [("rc-cgj", "任城区城管局", "370811"), ("yz-cgj", "兖州区城管局", "370812"),
@@ -62,21 +51,21 @@ def references(api: ApiClient) -> set[str]:
     return {row["reference"] for row in api.get("/cases", limit=200).json()["items"]}
 
 
-def test_a_district_operator_sees_and_acts_only_in_their_district(jining):
-    rc, yz = report(jining["rc_operator"], RENCHENG), report(jining["yz_operator"], YANZHOU)
+def test_a_district_operator_sees_and_acts_only_in_their_district(centres):
+    rc, yz = report(centres["rc_operator"], RENCHENG), report(centres["yz_operator"], YANZHOU)
     assert rc.startswith("370811-") and yz.startswith("370812-")  # references carry each district's code
-    assert references(jining["rc_operator"]) == {rc}
-    assert jining["rc_operator"].get(f"/cases/{yz}").status_code == 404
-    assert jining["rc_operator"].act(yz, "file").status_code == 404
-    refused = jining["rc_operator"].post("/cases", {"lon": YANZHOU[0], "lat": YANZHOU[1], "description": "x"})
+    assert references(centres["rc_operator"]) == {rc}
+    assert centres["rc_operator"].get(f"/cases/{yz}").status_code == 404
+    assert centres["rc_operator"].act(yz, "file").status_code == 404
+    refused = centres["rc_operator"].post("/cases", {"lon": YANZHOU[0], "lat": YANZHOU[1], "description": "x"})
     assert refused.status_code == 403  # reporting outside one's own district
-    assert jining["rc_operator"].act(rc, "file").status_code == 200
+    assert centres["rc_operator"].act(rc, "file").status_code == 200
 
 
-def test_a_district_dispatches_to_its_own_departments_only(jining):
-    rc = report(jining["rc_operator"], RENCHENG)
-    assert jining["rc_operator"].act(rc, "file").status_code == 200
-    dispatcher = jining["rc_dispatcher"]
+def test_a_district_dispatches_to_its_own_departments_only(centres):
+    rc = report(centres["rc_operator"], RENCHENG)
+    assert centres["rc_operator"].act(rc, "file").status_code == 200
+    dispatcher = centres["rc_dispatcher"]
     for other in ("yz-cgj", "jn-swj"):  # the other district's bureau; the city's own bureau
         answer = dispatcher.act(rc, "dispatch", department=other)
         assert answer.status_code == 422 and answer.json()["field"] == "department", answer.content
@@ -84,65 +73,65 @@ def test_a_district_dispatches_to_its_own_departments_only(jining):
     assert Case.objects.get(reference=rc).department_id == "rc-cgj"
 
 
-def test_the_city_centre_sees_both_districts_supervises_and_takes_a_case_over(jining):
-    rc, yz = report(jining["rc_operator"], RENCHENG), report(jining["yz_operator"], YANZHOU)
-    assert {rc, yz} <= references(jining["commander"])
+def test_the_city_centre_sees_both_districts_supervises_and_takes_a_case_over(centres):
+    rc, yz = report(centres["rc_operator"], RENCHENG), report(centres["yz_operator"], YANZHOU)
+    assert {rc, yz} <= references(centres["commander"])
     # The districts run intake: the city's operator may read but not file a district's report.
-    refused = jining["operator"].act(yz, "file")
+    refused = centres["operator"].act(yz, "file")
     assert refused.status_code == 422 and "兖州区指挥中心" in refused.json()["message"]
-    assert "file" not in jining["operator"].get(f"/cases/{yz}").json()["allowed_actions"]
-    assert jining["yz_operator"].act(yz, "file").status_code == 200
-    assert jining["commander"].act(yz, "supervise", reason="群众反映强烈").status_code == 200
+    assert "file" not in centres["operator"].get(f"/cases/{yz}").json()["allowed_actions"]
+    assert centres["yz_operator"].act(yz, "file").status_code == 200
+    assert centres["commander"].act(yz, "supervise", reason="群众反映强烈").status_code == 200
 
-    taken = jining["commander"].post(f"/cases/{yz}/take-over", {"reason": "跨区协调"})
+    taken = centres["commander"].post(f"/cases/{yz}/take-over", {"reason": "跨区协调"})
     assert taken.status_code == 200, taken.content
-    assert jining["yz_dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 422  # the city's now
-    assert jining["dispatcher"].act(yz, "dispatch", department="jn-swj").status_code == 200
+    assert centres["yz_dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 422  # the city's now
+    assert centres["dispatcher"].act(yz, "dispatch", department="jn-swj").status_code == 200
     case = Case.objects.get(reference=yz)
     assert case.taken_over and case.department_id == "jn-swj" and case.supervised
     assert list(CaseEvent.objects.filter(case=case).values_list("action", flat=True)) == [
         "report", "file", "supervise", "take_over", "dispatch"]
 
 
-def test_only_the_city_centres_leaders_take_over_and_only_a_district_centres_case(jining, persona):
-    rc = report(jining["rc_operator"], RENCHENG)
-    assert jining["rc_dispatcher"].post(f"/cases/{rc}/take-over", {"reason": "x"}).status_code == 403
-    assert jining["commander"].post(f"/cases/{rc}/take-over", {}).status_code == 422  # a reason is required
+def test_only_the_city_centres_leaders_take_over_and_only_a_district_centres_case(centres, persona):
+    rc = report(centres["rc_operator"], RENCHENG)
+    assert centres["rc_dispatcher"].post(f"/cases/{rc}/take-over", {"reason": "x"}).status_code == 403
+    assert centres["commander"].post(f"/cases/{rc}/take-over", {}).status_code == 422  # a reason is required
     CommandCentre.objects.filter(division_id="370811").update(active=False)
     command.invalidate()
-    answer = jining["commander"].post(f"/cases/{rc}/take-over", {"reason": "x"})
+    answer = centres["commander"].post(f"/cases/{rc}/take-over", {"reason": "x"})
     assert answer.status_code == 422  # without a centre the city runs it already
-    assert jining["operator"].act(rc, "file").status_code == 200
+    assert centres["operator"].act(rc, "file").status_code == 200
 
 
-def test_each_centres_queue_holds_the_cases_it_runs(jining):
-    rc, yz = report(jining["rc_operator"], RENCHENG), report(jining["yz_operator"], YANZHOU)
+def test_each_centres_queue_holds_the_cases_it_runs(centres):
+    rc, yz = report(centres["rc_operator"], RENCHENG), report(centres["yz_operator"], YANZHOU)
     intake = QUEUES["intake"]
     city = {c.reference for c in intake.cases(User.objects.get(username="operator"))}
     assert rc not in city and yz not in city
     assert {c.reference for c in intake.cases(User.objects.get(username="rc_operator"))} == {rc}
-    assert jining["commander"].post(f"/cases/{yz}/take-over", {"reason": "跨区协调"}).status_code == 200
+    assert centres["commander"].post(f"/cases/{yz}/take-over", {"reason": "跨区协调"}).status_code == 200
     assert yz in {c.reference for c in intake.cases(User.objects.get(username="operator"))}
     assert {c.reference for c in intake.cases(User.objects.get(username="yz_operator"))} == set()
 
 
-def test_one_supervision_two_command_the_city_files_and_the_districts_dispatch(jining):
-    yz = report(jining["yz_operator"], YANZHOU)
+def test_one_supervision_two_command_the_city_files_and_the_districts_dispatch(centres):
+    yz = report(centres["yz_operator"], YANZHOU)
     with override_settings(CITY_STAGES=frozenset({"intake", "close"})):
-        assert jining["yz_operator"].act(yz, "file").status_code == 422
-        assert jining["operator"].act(yz, "file").status_code == 200
-        assert jining["dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 422
-        assert jining["yz_dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 200
+        assert centres["yz_operator"].act(yz, "file").status_code == 422
+        assert centres["operator"].act(yz, "file").status_code == 200
+        assert centres["dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 422
+        assert centres["yz_dispatcher"].act(yz, "dispatch", department="yz-cgj").status_code == 200
 
 
-def test_the_evaluation_ranks_the_two_districts(jining):
+def test_the_evaluation_ranks_the_two_districts(centres):
     now = timezone.now()
     for point, operator, dispatcher, department, count in [(RENCHENG, "rc_operator", "rc_dispatcher", "rc-cgj", 2),
                                                            (YANZHOU, "yz_operator", "yz_dispatcher", "yz-cgj", 1)]:
         for _ in range(count):
-            ref = report(jining[operator], point)
-            assert jining[operator].act(ref, "file").status_code == 200
-            assert jining[dispatcher].act(ref, "dispatch", department=department).status_code == 200
+            ref = report(centres[operator], point)
+            assert centres[operator].act(ref, "file").status_code == 200
+            assert centres[dispatcher].act(ref, "dispatch", department=department).status_code == 200
     rollup.refresh()
     month = f"{timezone.localtime(now):%Y-%m}"
     rows = {row.key: row for row in evaluation.metrics(month, "district")}
@@ -150,19 +139,19 @@ def test_the_evaluation_ranks_the_two_districts(jining):
     assert (rows["370811"]["reported"], rows["370812"]["reported"]) == (2, 1)
     assert (rows["370811"]["dispatched"], rows["370812"]["dispatched"]) == (2, 1)
     assert rows["370811"].label == "任城区" and rows["370812"].label == "兖州区"
-    ranked = jining["commander"].get(f"/evaluation/rankings/{month}/area", area="district").json()["rows"]
+    ranked = centres["commander"].get(f"/evaluation/rankings/{month}/area", area="district").json()["rows"]
     assert {row["key"] for row in ranked} == {"370811", "370812"}
     # A district's own staff see their district's figures and no other's.
     own = evaluation.metrics(month, "street", user=User.objects.get(username="rc_operator"))
     assert {row.key[:6] for row in own} == {"370811"}
 
 
-def test_a_district_centres_wall_screen_shows_its_district(jining):
+def test_a_district_centres_wall_screen_shows_its_district(centres):
     from civicloop.bigscreen import queries as screen
 
-    rc, yz = report(jining["rc_operator"], RENCHENG), report(jining["yz_operator"], YANZHOU)
+    rc, yz = report(centres["rc_operator"], RENCHENG), report(centres["yz_operator"], YANZHOU)
     for operator, ref in (("rc_operator", rc), ("yz_operator", yz)):
-        assert jining[operator].act(ref, "file").status_code == 200
+        assert centres[operator].act(ref, "file").status_code == 200
     rollup.refresh()
     view = screen.snapshot(User.objects.get(username="rc_dispatcher"), timezone.now())
     assert view["scope"] == "任城区"
@@ -172,13 +161,13 @@ def test_a_district_centres_wall_screen_shows_its_district(jining):
     assert {rc, yz} <= {point[3] for point in city["points"]}
 
 
-def test_the_citys_report_has_a_table_by_district(jining):
+def test_the_citys_report_has_a_table_by_district(centres):
     from openpyxl import load_workbook
 
     from civicloop.reports import services as reports
 
     for point, operator in ((RENCHENG, "rc_operator"), (RENCHENG, "rc_operator"), (YANZHOU, "yz_operator")):
-        report(jining[operator], point)
+        report(centres[operator], point)
     rollup.refresh()
     built = reports.build(f"{timezone.localtime(timezone.now()):%Y-%m}", "xlsx")
     sheet = load_workbook(io.BytesIO(built.content))["按区县"]
