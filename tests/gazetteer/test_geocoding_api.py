@@ -116,3 +116,16 @@ def test_both_endpoints_are_in_the_openapi_description(db):
     assert {"get"} <= set(paths["/api/geo/geocode"]) and "get" in paths["/api/geo/reverse"]
     params = {p["name"] for p in paths["/api/geo/geocode"]["get"]["parameters"]}
     assert {"q", "limit"} <= params
+
+
+def test_a_staff_browser_session_geocodes(signed_in, gazetteer):
+    response = signed_in("operator").get("/api/geo/geocode", {"q": "学府路与红河大道交叉口"})
+    assert response.status_code == 200
+    assert response.json()["candidates"][0]["kind"] == "intersection"
+
+
+def test_refusals_speak_the_callers_language(signed_in):
+    chinese = error(signed_in("operator").get("/api/geo/geocode", {"q": " "}), 422, "q")
+    english = error(signed_in("operator", language="en").get("/api/geo/geocode", {"q": " "}), 422, "q")
+    assert "地址" in chinese["message"]
+    assert "address" in english["message"] and "地址" not in english["message"]
