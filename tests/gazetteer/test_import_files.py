@@ -291,3 +291,16 @@ def test_a_door_plate_on_a_road_name_two_roads_share_asks_for_the_code(tmp_path)
     report = import_entries("doorplates", plates, Options(accept_good=True))
     assert sorted(codes_of(report)) == [2] and "建设路" in codes_of(report)[2]
     assert DoorPlate.objects.get().road.code == "JS-2"
+
+
+@pytest.mark.parametrize("driver, suffix, system", [("GeoJSON", "geojson", "gk"), ("GPKG", "gpkg", "gcj02"),
+                                                    ("GPKG", "gpkg", "wgs84")])
+def test_points_of_interest_from_geo_files_land_where_they_were_surveyed(tmp_path, driver, suffix, system):
+    where = east(700, 300)
+    shape = {"gk": lambda: to_gk(Point(where)), "gcj02": lambda: to_gcj(Point(where)), "wgs84": lambda: Point(where)}
+    path = write_geo(tmp_path / f"poi.{suffix}", ["名称", "类别", "编码"], [("蒙自市第一中学", "学校", "P1", shape[system]())],
+                     kind="Point", crs=GK if system == "gk" else "EPSG:4326", driver=driver)
+    report = import_entries("pois", path, Options(crs="gcj02" if system == "gcj02" else ""))
+    assert report.applied, report.findings
+    school = Poi.objects.get(code="P1")
+    assert school.kind == "school" and near((school.lon, school.lat), where)
