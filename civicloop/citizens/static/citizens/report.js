@@ -29,12 +29,35 @@
   let pin = null;
   function place(lat, lon, zoom) {
     $("lat").value = lat.toFixed(7); $("lon").value = lon.toFixed(7);
-    if (!pin) { pin = L.marker([lat, lon], { draggable: true }).addTo(map); pin.on("dragend", () => { const p = pin.getLatLng(); place(p.lat, p.lng); }); }
+    if (!pin) { pin = L.marker([lat, lon], { draggable: true }).addTo(map); pin.on("dragend", () => { const p = pin.getLatLng(); onMap(p.lat, p.lng); }); }
     else pin.setLatLng([lat, lon]);
     if (zoom) map.setView([lat, lon], zoom);
     lookNearby();
+    describeSoon();
   }
-  map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
+  // A point taken from the map itself is in the tiles' system (after 使用当前位置 it was WGS-84).
+  function onMap(lat, lon, zoom) { form.dataset.crs = tiles.crs; place(lat, lon, zoom); }
+  map.on("click", (e) => onMap(e.latlng.lat, e.latlng.lng));
+  window.civicAddressSearch.attach(map, { crs: tiles.crs, onPick: (lat, lon) => onMap(lat, lon) });
+
+  // --- the address under the pin (逆地理编码), debounced while the pin moves. It fills the address
+  // field too, unless the citizen wrote their own there; offline or on an error the line stays empty.
+  let describeTimer = null, describing = null, autoAddress = "";
+  function describeSoon() { clearTimeout(describeTimer); describeTimer = setTimeout(describe, 400); }
+  async function describe() {
+    if (describing) describing.abort();
+    describing = new AbortController();
+    const q = new URLSearchParams({ lon: $("lon").value, lat: $("lat").value, crs: form.dataset.crs });
+    try {
+      const res = await fetch(form.dataset.reverse + "?" + q, { signal: describing.signal });
+      showAddress(res.ok ? (await res.json()).line : "");
+    } catch (e) { if (e.name !== "AbortError") showAddress(""); }
+  }
+  function showAddress(line) {
+    $("pin-address").textContent = line || "";
+    const field = $("address");
+    if (line && (!field.value.trim() || field.value === autoAddress)) { field.value = line; autoAddress = line; }
+  }
   // --- a scanned QR (facility or shop): the place, address and 事项 are known already
   const scanned = JSON.parse(form.dataset.scanned || "{}");
   if (scanned.token) {

@@ -1,0 +1,144 @@
+// An address search box on a Leaflet map (docs/gazetteer.md, "Addresses on the maps"): type an
+// address, pick one of up to five candidates from GET /api/geo/geocode, and the map flies there.
+// Every map page calls it the same way:
+//
+//   civicAddressSearch.attach(map, { crs: tiles.crs, onPick: (lat, lon, candidate) => … });
+//
+// The URL and the words come from data attributes on the map's element (the page's template writes
+// them translated): data-geocode, data-geocode-label, data-geocode-placeholder, data-geocode-empty.
+// The geocoder answers in WGS-84; a map on GCJ-02 tiles gets the candidate converted here.
+(function () {
+  "use strict";
+  const DEBOUNCE_MS = 300;
+  const LIMIT = 5;
+  const FLY_ZOOM = 18;
+
+  const CSS = `
+.address-search { background: #fff; border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,.35); width: 13rem; max-width: calc(100vw - 6rem); }
+.address-search input { box-sizing: border-box; width: 100%; margin: 0; padding: .4rem .5rem; border: 0; border-radius: 4px; font: 14px/1.3 system-ui, sans-serif; }
+.address-search ul { list-style: none; margin: 0; padding: 0; border-top: 1px solid #e3e6ea; }
+.address-search ul:empty { display: none; }
+.address-search li button { display: block; width: 100%; text-align: left; border: 0; background: none; padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #1d2733; cursor: pointer; }
+.address-search li button:hover, .address-search li button:focus { background: #eef3f9; }
+.address-search li.empty { padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #6b7785; }`;
+
+  function injectStyle() {
+    if (document.getElementById("address-search-style")) return;
+    const style = document.createElement("style");
+    style.id = "address-search-style";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
+
+  // GCJ-02 from WGS-84: the closed formula of civicloop/lib/coords.py (outside China they agree).
+  const A = 6378245.0;
+  const EE = 0.00669342162296594323;
+  function tLat(x, y) {
+    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
+    r += ((20 * Math.sin(y * Math.PI) + 40 * Math.sin((y / 3) * Math.PI)) * 2) / 3;
+    r += ((160 * Math.sin((y / 12) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30)) * 2) / 3;
+    return r;
+  }
+  function tLon(x, y) {
+    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += ((20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2) / 3;
+    r += ((20 * Math.sin(x * Math.PI) + 40 * Math.sin((x / 3) * Math.PI)) * 2) / 3;
+    r += ((150 * Math.sin((x / 12) * Math.PI) + 300 * Math.sin((x / 30) * Math.PI)) * 2) / 3;
+    return r;
+  }
+  function toGcj02(lon, lat) {
+    if (lon < 72.004 || lon > 137.8347 || lat < 0.8292 || lat > 55.8272) return [lon, lat];
+    const radlat = (lat / 180) * Math.PI;
+    const magic = 1 - EE * Math.sin(radlat) ** 2;
+    const sqrtmagic = Math.sqrt(magic);
+    const dlat = (tLat(lon - 105, lat - 35) * 180) / (((A * (1 - EE)) / (magic * sqrtmagic)) * Math.PI);
+    const dlon = (tLon(lon - 105, lat - 35) * 180) / ((A / sqrtmagic) * Math.cos(radlat) * Math.PI);
+    return [lon + dlon, lat + dlat];
+  }
+  function toDisplay(crs, lon, lat) {
+    return crs === "gcj02" ? toGcj02(lon, lat) : [lon, lat];
+  }
+
+  // The box: an input and the candidates under it, in the map's top-right corner. Taps and wheel
+  // turns on it stay in it, so a tap on a candidate never also drops a pin under it.
+  function buildBox(words) {
+    const box = L.DomUtil.create("div", "address-search leaflet-bar");
+    box.setAttribute("role", "search");
+    const input = L.DomUtil.create("input", "", box);
+    input.type = "search";
+    input.autocomplete = "off";
+    input.setAttribute("aria-label", words.label);
+    input.placeholder = words.placeholder;
+    const list = L.DomUtil.create("ul", "", box);
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", words.label);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return { box, input, list };
+  }
+
+  function attach(map, options) {
+    const opts = options || {};
+    const data = map.getContainer().dataset;
+    const url = opts.url || data.geocode;
+    if (!url || !window.L) return null;
+    const words = { label: data.geocodeLabel || "", placeholder: data.geocodePlaceholder || "", empty: data.geocodeEmpty || "" };
+    injectStyle();
+    const { box, input, list } = buildBox(words);
+    let timer = null;
+    let controller = null;
+    let shown = [];
+
+    function show(candidates) {
+      shown = candidates;
+      list.innerHTML = "";
+      if (!candidates.length && words.empty) {
+        const li = L.DomUtil.create("li", "empty", list);
+        li.textContent = words.empty;
+        return;
+      }
+      candidates.forEach((c) => {
+        const li = L.DomUtil.create("li", "", list);
+        li.setAttribute("role", "option");
+        const button = L.DomUtil.create("button", "", li);
+        button.type = "button";
+        button.textContent = c.label;
+        // Stopped here: the list is emptied on a pick, and Leaflet, not finding the box above a
+        // detached button, would take the tap for a tap on the map under it.
+        button.addEventListener("click", (e) => { e.stopPropagation(); pick(c); });
+      });
+    }
+    function pick(candidate) {
+      const [lon, lat] = toDisplay(opts.crs || "wgs84", candidate.lon, candidate.lat);
+      input.value = candidate.label;
+      list.innerHTML = "";
+      shown = [];
+      map.flyTo([lat, lon], Math.max(map.getZoom(), opts.zoom || FLY_ZOOM), { duration: 0.6 });
+      if (opts.onPick) opts.onPick(lat, lon, candidate);
+    }
+    async function look() {
+      const text = input.value.trim();
+      if (controller) controller.abort();
+      if (!text) { show([]); list.innerHTML = ""; return; }
+      controller = new AbortController();
+      try {
+        const res = await fetch(`${url}?q=${encodeURIComponent(text)}&limit=${LIMIT}`,
+                                { signal: controller.signal, headers: { Accept: "application/json" } });
+        if (!res.ok) { list.innerHTML = ""; return; }  // too long, rate-limited: no list, the map still works
+        show((await res.json()).candidates || []);
+      } catch (err) { /* aborted by newer typing, or offline: nothing to offer */ }
+    }
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(look, DEBOUNCE_MS); });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") { e.preventDefault(); if (shown.length) pick(shown[0]); }  // never submits the page's form
+      if (e.key === "Escape") { list.innerHTML = ""; shown = []; }
+    });
+
+    const Control = L.Control.extend({ onAdd: () => box });
+    new Control({ position: opts.position || "topright" }).addTo(map);
+    return { box, input, pick };
+  }
+
+  window.civicAddressSearch = { attach, toGcj02 };
+})();
