@@ -348,6 +348,10 @@ WEBHOOK_BACKEND = env.choice("CIVICLOOP_WEBHOOK_BACKEND", ("http", "console", "n
 WEBHOOK_TIMEOUT = env.number("CIVICLOOP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=120)
 # An Excel import of more rows than this is refused (a wrong file, not a day's orders).
 HOTLINE_IMPORT_MAX_ROWS = env.integer("CIVICLOOP_HOTLINE_IMPORT_MAX_ROWS", 5000, minimum=1)
+# An order with an address and no coordinates becomes a case at the geocoder's best answer when it is at
+# least this sure (0–1); otherwise it waits in 待定位 for an operator. 0.75: on the demo's labelled set every
+# top answer at or above it was right, and the surest wrong one scored 0.667 (docs/hotline.md).
+HOTLINE_GEOCODE_PLACE_CONFIDENCE = env.number("CIVICLOOP_GEOCODE_PLACE_CONFIDENCE", 0.75, low=0.0, high=1.0)
 
 # --- iot: IoT and cameras over MQTT
 # The broker the consumer (civicloop iot-consume) reads: mqtt://[user:password@]host[:port]; mqtts:// for TLS.

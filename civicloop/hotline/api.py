@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
 
@@ -64,18 +64,23 @@ class OrderIn(Schema):
 
 class OrderOut(Schema):
     order_id: str
-    case: str
+    status: str = Field(description="placed: the order is a case; to_locate (待定位): received, waiting for an "
+                                    "operator to place it (an address the geocoder was not sure of)")
+    status_label: str
+    case: str | None = Field(description="the case's reference; null while the order waits for a place")
     created: bool
-    state: str
-    state_label: str
+    state: str | None
+    state_label: str | None
     deadline: datetime | None
     pushes: int
 
 
 def _out(order: HotlineOrder, created: bool) -> dict:
     case = order.case
-    return {"order_id": order.order_id, "case": case.reference, "created": created, "state": case.state,
-            "state_label": case.get_state_display(), "deadline": order.deadline, "pushes": order.pushes}
+    return {"order_id": order.order_id, "status": order.status, "status_label": order.get_status_display(),
+            "case": case.reference if case else None, "created": created, "state": case.state if case else None,
+            "state_label": case.get_state_display() if case else None, "deadline": order.deadline,
+            "pushes": order.pushes}
 
 
 @api.post("/orders", auth=AUTH, response={201: OrderOut, 200: OrderOut, **ERRORS},

@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def digest(raw: str) -> str:
@@ -41,11 +42,28 @@ class HotlineSystem(models.Model):
 
 
 class HotlineOrder(models.Model):
-    """热线工单: one 12345 work order and the case it became (one case however often it is pushed)."""
+    """热线工单: one 12345 work order and the case it became (one case however often it is pushed).
+
+    An order that gave an address and no coordinates, which the geocoder could not place surely, has
+    no case yet: it waits as 待定位 (to be located) with the candidates found, until an operator
+    places it (services.place_order)."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("placed")
+        TO_LOCATE = "to_locate", _("to be located")
 
     system = models.ForeignKey(HotlineSystem, models.PROTECT, related_name="orders", verbose_name="热线系统 system")
     order_id = models.CharField("工单编号 order id", max_length=64)
-    case = models.OneToOneField("cases.Case", models.PROTECT, related_name="hotline_order", verbose_name="案件 case")
+    case = models.OneToOneField("cases.Case", models.PROTECT, related_name="hotline_order", verbose_name="案件 case",
+                                null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLACED, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # The geocoder's answers when the order arrived: [{lon, lat, confidence, kind, label, grid}], best first (WGS-84).
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
+    # How the place was found: coordinates (the hotline's), geocoder, candidate or point (an operator's choice).
+    placement = models.CharField(_("placed by"), max_length=12, blank=True)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
     caller_name = models.CharField("来电人 caller", max_length=40, blank=True)
     caller_phone = models.CharField("来电号码 phone", max_length=20, blank=True)
     content = models.TextField("诉求内容 content")
@@ -59,7 +77,12 @@ class HotlineOrder(models.Model):
         verbose_name = "热线工单 hotline order"
         verbose_name_plural = verbose_name
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["system", "order_id"], name="hotline_order_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "order_id"], name="hotline_order_once"),
+            # A placed order has its case; one waiting for a place has none.
+            models.CheckConstraint(condition=models.Q(status="placed", case__isnull=False)
+                                   | models.Q(status="to_locate", case__isnull=True), name="hotline_order_case_iff_placed"),
+        ]
 
     def __str__(self):
         return f"{self.system} {self.order_id}"

@@ -43,7 +43,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "crs": ("坐标系", "crs"),
     "deadline": ("办理时限", "deadline"),
 }
-REQUIRED = ("order_id", "content", "lon", "lat")
+REQUIRED = ("order_id", "content")
+# A place: coordinates, or an address for the geocoder (待定位 when it is not sure).
+PLACE = (("lon", "lat"), ("address",))
 
 
 def header_map(headers: list) -> tuple[dict[str, int], list[str]]:
@@ -54,7 +56,10 @@ def header_map(headers: list) -> tuple[dict[str, int], list[str]]:
         name = wanted.get(str(header or "").strip().lower())
         if name and name not in found:
             found[name] = position
-    return found, [name for name in REQUIRED if name not in found]
+    missing = [name for name in REQUIRED if name not in found]
+    if not any(all(name in found for name in names) for names in PLACE):
+        missing += [name for name in PLACE[0] if name not in found]
+    return found, missing
 
 
 def row_values(row: tuple, columns: dict[str, int]) -> dict:

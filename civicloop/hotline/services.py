@@ -11,14 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.cases import services as cases
 from civicloop.cases.models import Case, Channel
-from civicloop.core.errors import Conflict, InvalidInput, ServiceError
-from civicloop.hotline import rules
+from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from civicloop.gazetteer import geocoding
+from civicloop.hotline import access, rules
 from civicloop.hotline.models import HotlineOrder, HotlineSystem, Visit, digest
 from civicloop.notify import webhook
 from civicloop.taxonomy.queries import config
@@ -66,34 +69,155 @@ class Received:
     created: bool
 
 
-def receive_order(system: HotlineSystem, *, order_id, content: str, lon, lat, crs: str = DEFAULT_CRS,
+def receive_order(system: HotlineSystem, *, order_id, content: str, lon=None, lat=None, crs: str = DEFAULT_CRS,
                   caller_name: str = "", caller_phone: str = "", category: str = "", address: str = "",
                   deadline=None, via: str = "api") -> Received:
-    """One work order → one case, however many times it is pushed."""
+    """One work order → one case, however many times it is pushed. An order with an address and no
+    coordinates is geocoded: placed when the geocoder is sure, else it waits in 待定位 without a case."""
     order_id = _order_id(order_id)
     existing = _known(system, order_id)
     if existing is not None:
         return existing
-    hint = str(category or "").strip()[:60]
-    due = _deadline(deadline)
+    order = HotlineOrder(system=system, order_id=order_id, caller_name=caller_name or "", caller_phone=caller_phone or "",
+                         content=content or "", category_hint=str(category or "").strip()[:60],
+                         deadline=_deadline(deadline), via=via, address=str(address or "").strip())
     try:
-        with transaction.atomic():
-            case = cases.report_case(
-                actor=None, channel=Channel.HOTLINE, lon=lon, lat=lat, crs=crs or DEFAULT_CRS,
-                description=content, category=category_code(hint), address=address,
-                reporter_name=caller_name, reporter_phone=caller_phone,
-                client_key=rules.client_key(system.pk, order_id), refs={"hotline_order": order_id})
-            order = HotlineOrder.objects.create(
-                system=system, order_id=order_id, case=case, caller_name=case.reporter_name,
-                caller_phone=case.reporter_phone, content=case.description, category_hint=hint,
-                deadline=due, via=via)
+        if _blank(lon) and _blank(lat):
+            return Received(_receive_by_address(order), True)
+        return Received(_place(order, lon=lon, lat=lat, crs=crs or DEFAULT_CRS, placement="coordinates"), True)
     except IntegrityError:
         # The same order pushed twice at once: the other push's order is the answer.
         existing = _known(system, order_id)
         if existing is None:
             raise
         return existing
-    return Received(order, True)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _receive_by_address(order: HotlineOrder) -> HotlineOrder:
+    if not order.address:
+        raise InvalidInput.field("address", _("A hotline order needs coordinates (lon and lat) or an address."))
+    _check_waiting_fields(order)
+    candidates = [c for c in geocoding.geocode(order.address, limit=CANDIDATES_KEPT) if c.grid]
+    order.candidates = [_candidate_row(c) for c in candidates]
+    best = sure_candidate(candidates, settings.HOTLINE_GEOCODE_PLACE_CONFIDENCE)
+    if best is not None:
+        return _place(order, lon=best.lon, lat=best.lat, crs="wgs84", placement="geocoder", found=order.candidates[0])
+    order.status = HotlineOrder.Status.TO_LOCATE
+    with transaction.atomic():
+        order.save(force_insert=True)
+    return order
+
+
+CANDIDATES_KEPT = 5
+# Two answers this close in confidence but this far apart are two places, not one: the address is
+# ambiguous (文兰路 read as 文萃路 or as 文澜路), so a person chooses.
+AMBIGUOUS_MARGIN = 0.1
+AMBIGUOUS_APART_M = 100
+
+
+def sure_candidate(candidates: list, threshold: float):
+    """The geocoder's best answer when it is sure enough and no other answer is nearly as sure elsewhere."""
+    if not candidates or candidates[0].confidence < threshold:
+        return None
+    best = candidates[0]
+    for other in candidates[1:]:
+        if other.confidence >= best.confidence - AMBIGUOUS_MARGIN and \
+                geocoding.metres(best.lon, best.lat, other.lon, other.lat) > AMBIGUOUS_APART_M:
+            return None
+    return best
+
+
+def _candidate_row(c) -> dict:
+    return {"lon": c.lon, "lat": c.lat, "confidence": c.confidence, "kind": c.kind, "label": c.label, "grid": c.grid}
+
+
+def _check_waiting_fields(order: HotlineOrder) -> None:
+    """What report_case would refuse, refused now: a waiting order must be placeable later without
+    its text being refused then (bad input is refused when it arrives, never half-saved)."""
+    limits = (("content", "content", settings.DESCRIPTION_MAX), ("caller_name", "caller_name", 40),
+              ("caller_phone", "caller_phone", 20), ("address", "address", 200))
+    for field_name, attribute, limit in limits:
+        value = str(getattr(order, attribute) or "").strip()
+        if field_name == "content" and not value:
+            raise InvalidInput.field(field_name, _("This field is required."))
+        if len(value) > limit:
+            raise InvalidInput.field(field_name, _("At most %(limit)d characters.") % {"limit": limit})
+        setattr(order, attribute, value)
+
+
+def _place(order: HotlineOrder, *, lon, lat, crs: str, placement: str, actor=None, found: dict | None = None,
+           now=None) -> HotlineOrder:
+    """The order's case at this point, and the order saved with it, in one transaction (new or waiting)."""
+    refs = {"hotline_order": order.order_id}
+    if placement != "coordinates":
+        refs["placed_by"] = placement
+    if found:
+        refs |= {"geocode_label": found["label"][:100], "geocode_confidence": f"{found['confidence']:.3f}"}
+    if actor is not None:
+        refs["placed_by_user"] = actor.pk
+    with transaction.atomic():
+        case = cases.report_case(
+            actor=None, channel=Channel.HOTLINE, lon=lon, lat=lat, crs=crs, description=order.content,
+            category=category_code(order.category_hint), address=order.address, reporter_name=order.caller_name,
+            reporter_phone=order.caller_phone, client_key=rules.client_key(order.system_id, order.order_id), refs=refs)
+        order.case, order.status, order.placement = case, HotlineOrder.Status.PLACED, placement
+        order.caller_name, order.caller_phone, order.content = case.reporter_name, case.reporter_phone, case.description
+        order.placed_by = actor
+        order.placed_at = None if placement == "coordinates" else now or timezone.now()
+        if order.pk is None:
+            order.save(force_insert=True)
+            return order
+        claimed = HotlineOrder.objects.filter(pk=order.pk, status=HotlineOrder.Status.TO_LOCATE).update(
+            case=case, status=order.status, placement=placement, placed_by=actor, placed_at=order.placed_at)
+        if claimed != 1:
+            raise _already_placed(order)  # rolls the case back with the transaction
+    return order
+
+
+# ---------------------------------------------------------------------------- 待定位: placing by hand
+
+
+def waiting_orders():
+    return HotlineOrder.objects.filter(status=HotlineOrder.Status.TO_LOCATE).select_related("system").order_by("id")
+
+
+def place_order(order_id: int, *, actor, candidate: int | None = None, lon=None, lat=None,
+                crs: str = "wgs84") -> HotlineOrder:
+    """An operator places a waiting order: at one of its candidates (by position) or at a point they
+    clicked. The case is made as receive_order makes it; two operators at once → one case, and the
+    second is told the order is already placed."""
+    if not access.can_locate(actor):
+        raise Forbidden(_("Only city-wide operators and shift leaders place hotline orders."))
+    with transaction.atomic():
+        order = HotlineOrder.objects.select_for_update().select_related("system").filter(pk=order_id).first()
+        if order is None:
+            raise NotFound(_("No such hotline order."))
+        if order.status != HotlineOrder.Status.TO_LOCATE:
+            raise _already_placed(order)
+        if candidate is not None:
+            chosen = _chosen(order, candidate)
+            return _place(order, lon=chosen["lon"], lat=chosen["lat"], crs="wgs84", placement="candidate",
+                          actor=actor, found=chosen)
+        if _blank(lon) or _blank(lat):
+            raise InvalidInput.field("location", _("Pick a candidate or click on the map."))
+        return _place(order, lon=lon, lat=lat, crs=crs or "wgs84", placement="point", actor=actor)
+
+
+def _chosen(order: HotlineOrder, candidate) -> dict:
+    try:
+        return order.candidates[int(candidate)]
+    except (ValueError, TypeError, IndexError):
+        raise InvalidInput.field("candidate", _("No such candidate.")) from None
+
+
+def _already_placed(order: HotlineOrder) -> Conflict:
+    placed = HotlineOrder.objects.select_related("case").filter(pk=order.pk).first()
+    reference = placed.case.reference if placed is not None and placed.case_id else ""
+    return Conflict(_("Order %(order)s is already placed: case %(case)s.") % {"order": order.order_id, "case": reference})
 
 
 def _known(system: HotlineSystem, order_id: str) -> Received | None:
@@ -142,7 +266,7 @@ def category_code(hint: str) -> str | None:
 class RowOutcome:
     row: int
     order_id: str
-    outcome: str  # created | repeated | error
+    outcome: str  # created | waiting (待定位) | repeated | error
     reference: str = ""
     message: str = ""
 
@@ -158,6 +282,10 @@ class ImportReport:
     @property
     def created(self) -> int:
         return self.count("created")
+
+    @property
+    def waiting(self) -> int:
+        return self.count("waiting")
 
     @property
     def repeated(self) -> int:
@@ -204,8 +332,14 @@ def _import_row(system: HotlineSystem, number: int, values: dict) -> RowOutcome:
             deadline=values.get("deadline"), via="excel")
     except ServiceError as exc:
         return RowOutcome(number, order_id, "error", message=exc.message)
-    outcome = "created" if received.created else "repeated"
-    return RowOutcome(number, order_id, outcome, reference=received.order.case.reference)
+    if not received.created:
+        outcome = "repeated"
+    elif received.order.case_id is None:
+        outcome = "waiting"  # 待定位: received, without a place yet
+    else:
+        outcome = "created"
+    case = received.order.case
+    return RowOutcome(number, order_id, outcome, reference=case.reference if case else "")
 
 
 # ---------------------------------------------------------------------------- callbacks out
