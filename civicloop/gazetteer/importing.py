@@ -128,7 +128,8 @@ def import_entries(kind: str, path: str | Path, options: Options, *,
                                  sheet=options.sheet, info=info)
         report.crs, report.layer = info.get("crs", ""), info.get("layer", "")
         with transaction.atomic():
-            _run(spec, batches, report, options, progress, total=info.get("total", 0))
+            kept = KEPT - info.get("columns", set())
+            _run(spec, batches, report, options, progress, total=info.get("total", 0), kept=kept)
     except FileProblem as problem:
         report.refuse(None, "", str(problem))
     except _Undo:
@@ -145,12 +146,12 @@ def import_entries(kind: str, path: str | Path, options: Options, *,
     return report
 
 
-def _run(spec: Spec, batches, report: Report, options: Options, progress, *, total: int) -> None:
+def _run(spec: Spec, batches, report: Report, options: Options, progress, *, total: int, kept: set[str]) -> None:
     context = Context.load(spec, source=report.source)
     for rows in batches:
         report.total += len(rows)
         entries = _judge(spec, rows, context, report)
-        creates, updates = _match(spec, entries, report)
+        creates, updates = _match(spec, entries, report, kept)
         if not (report.blocked or options.dry_run):
             _write(spec.model, creates, updates)
         if progress:
@@ -275,7 +276,8 @@ def _check_unique(spec: Spec, entry: Entry, number: int, context: Context) -> No
 # ---------------------------------------------------------------------------- matching stored entries
 
 
-def _match(spec: Spec, entries: list[tuple[int, Entry]], report: Report) -> tuple[list[Entry], list[Entry]]:
+def _match(spec: Spec, entries: list[tuple[int, Entry]], report: Report,
+           kept: set[str]) -> tuple[list[Entry], list[Entry]]:
     """New entries and changed ones (with the stored one's id); a code pointing at another entry than
     the natural key does is refused."""
     codes = [e.code for _n, e in entries if e.code]
@@ -290,6 +292,8 @@ def _match(spec: Spec, entries: list[tuple[int, Entry]], report: Report) -> tupl
                           % {"code": entry.code, "other": str(coded)})
             continue
         stored = coded or keyed
+        if stored is not None and kept:
+            _keep(entry, stored, kept)
         if stored is None:
             creates.append(entry)
             report.created += 1
@@ -303,6 +307,17 @@ def _match(spec: Spec, entries: list[tuple[int, Entry]], report: Report) -> tupl
 
 
 IGNORED = {"id", "updated_at", "source"}
+# Optional columns a file may leave out: then the stored entry keeps its value (an alias typed in the
+# console survives a re-run of a list that has no alias column).
+KEPT = {"code", "aliases", "former_names", "kind"}
+
+
+def _keep(entry: Entry, stored: Entry, kept: set[str]) -> None:
+    fields = [f for f in kept if hasattr(entry, f)]
+    for name in fields:
+        setattr(entry, name, getattr(stored, name))
+    if {"aliases", "former_names"} & set(fields):
+        entry.search_text = rules.search_text(entry.names(), road_like=entry.ROAD_LIKE)
 
 
 def _same(entry: Entry, stored: Entry) -> bool:

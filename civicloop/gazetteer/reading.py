@@ -54,7 +54,8 @@ class Columns:
 def chunks(path: Path, *, fields: dict[str, tuple[str, ...]], crs: str, layer: str, sheet: str,
            info: dict) -> Iterator[list[Row]]:
     """The file's rows in chunks; FileProblem when the file as a whole cannot be read.
-    `info` receives the CRS label, the layer read and the row count (for progress)."""
+    `info` receives the CRS label, the layer read, the row count (for progress) and which of our
+    fields the file has columns for."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileProblem(_("The file cannot be read."))
@@ -88,7 +89,7 @@ def _table_chunks(path: Path, fields, crs: str, sheet: str, info: dict) -> Itera
         raise FileProblem(_("The file cannot be read: it is empty, damaged or not a workbook.")) from None
     columns = _table_columns(source.header, fields)
     source_crs = _parse_crs(crs or "wgs84")
-    info.update(crs=source_crs.label, total=source.total)
+    info.update(crs=source_crs.label, total=source.total, columns=set(columns.fields))
     return _table_batches(source.rows, columns, source_crs)
 
 
@@ -184,7 +185,8 @@ def _geo_chunks(path: Path, fields, crs: str, layer: str, info: dict) -> Iterato
     geometries = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore")
     names = [str(n) for n in meta["fields"]]
     found = resolve_columns(names, fields)
-    info.update(crs=source_crs.label, layer="" if source.suffix == ".shp" else chosen, total=len(wkb))
+    info.update(crs=source_crs.label, layer="" if source.suffix == ".shp" else chosen, total=len(wkb),
+                columns=set(found))
     rows = []
     for i, geom in enumerate(geometries):
         row_values = {key: geo_files._text(values[names.index(col)], i) for key, col in found.items()}

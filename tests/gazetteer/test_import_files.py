@@ -304,3 +304,15 @@ def test_points_of_interest_from_geo_files_land_where_they_were_surveyed(tmp_pat
     assert report.applied, report.findings
     school = Poi.objects.get(code="P1")
     assert school.kind == "school" and near((school.lon, school.lat), where)
+
+
+def test_a_rerun_without_an_alias_column_keeps_the_aliases_and_codes_stored(road, tmp_path):
+    first = write_csv(tmp_path / "a.csv", ["名称", "类别", "别名", "编码", "经度", "纬度"],
+                      [["人民医院", "医院", "市医院", "H1", *east(60, 60)]])
+    assert import_entries("pois", first, Options()).created == 1
+    moved = write_csv(tmp_path / "b.csv", ["名称", "经度", "纬度"], [["人民医院", *east(70, 60)]])
+    report = import_entries("pois", moved, Options())
+    assert report.updated == 1, report.findings
+    hospital = Poi.objects.get(name="人民医院")
+    assert (hospital.code, hospital.aliases, hospital.kind) == ("H1", "市医院", "hospital")
+    assert "市医院" in hospital.search_text and near((hospital.lon, hospital.lat), east(70, 60))
