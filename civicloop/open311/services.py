@@ -2,6 +2,7 @@
 into a case through the one intake door (`cases.services.report_case`)."""
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -144,6 +145,38 @@ def submit(key: ApiKey, sub: Submission, *, media=(), now=None) -> tuple[Case, O
     except ServiceError as exc:
         raise as_open311(exc) from None
     return case, row, True
+
+
+# An address_string stands in for lat/long only when the gazetteer is sure of it: an exact door plate,
+# building, crossing or named place (geocoding.TRUST ≥ 0.85), never a guessed number or a road's middle,
+# which would put a case hundreds of metres from what the reporter saw. Two sure answers far apart
+# (two 建设路 in two towns) are as bad as none.
+ADDRESS_CONFIDENCE = 0.8
+ADDRESS_AMBIGUOUS_M = 150.0
+
+
+def place_of_address(text: str) -> tuple[str, str]:
+    """(lat, long) as strings, for a POST that sent an address_string and no lat/long; refused with
+    the spec's 400 when the gazetteer cannot place it with confidence."""
+    from civicloop.gazetteer import geocoding
+
+    if len(text) > geocoding.MAX_QUERY:
+        raise bad(f"address_string 最多 {geocoding.MAX_QUERY} 个字符 / address_string is at most "
+                  f"{geocoding.MAX_QUERY} characters")
+    sure = [c for c in geocoding.geocode(text, limit=3) if c.confidence >= ADDRESS_CONFIDENCE]
+    if not sure:
+        raise bad("address_string 无法准确定位，请提供 lat 和 long（WGS-84）/ address_string could not be placed "
+                  "with confidence: send lat and long (WGS-84)")
+    best = sure[0]
+    if any(_metres(best, other) > ADDRESS_AMBIGUOUS_M for other in sure[1:]):
+        raise bad("address_string 对应多个地点，请提供 lat 和 long（WGS-84）/ address_string matches several "
+                  "places: send lat and long (WGS-84)")
+    return f"{best.lat:.7f}", f"{best.lon:.7f}"
+
+
+def _metres(a, b) -> float:
+    dx = (a.lon - b.lon) * 111_320.0 * math.cos(math.radians(a.lat))
+    return math.hypot(dx, (a.lat - b.lat) * 111_320.0)
 
 
 def _earlier(client_key: str) -> Open311Request | None:

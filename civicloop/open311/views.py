@@ -147,12 +147,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise bad("service_code 未提供 / service_code not provided")
     if not queries.known_service(code):
         raise Open311Error(404, f"service_code {code} 不存在 / service_code not found")
-    lat, lon = param(data, "lat"), param(data, "long")
-    if not (lat and lon):
-        if param(data, "address_string") or param(data, "address_id"):
-            raise bad("本市需要 lat 和 long（WGS-84），暂不支持只按地址定位 / lat and long (WGS-84) are required "
-                      "here: this city does not look up addresses")
-        raise bad("位置未提供：需要 lat 和 long / location not provided: lat and long are required")
+    lat, lon = _location(data)
     attributes = queries.check_attributes(code, _attributes(data))
     sub = services.Submission(
         service_code=code, lat=lat, lon=lon, address=param(data, "address_string")[:200],
@@ -165,6 +160,20 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if param(data, "extensions").lower() in ("true", "1", "yes"):
         answer["token"] = row.token
     return _respond(fmt, "service_requests", [answer], status=201 if created else 200)
+
+
+def _location(data) -> tuple[str, str]:
+    """lat and long as sent; without them, the place of address_string when the gazetteer is sure of it."""
+    lat, lon = param(data, "lat"), param(data, "long")
+    if lat and lon:
+        return lat, lon
+    if not (lat or lon) and param(data, "address_string"):
+        return services.place_of_address(param(data, "address_string"))
+    if param(data, "address_id"):
+        raise bad("本市不支持 address_id，请提供 lat 和 long（WGS-84）或 address_string / address_id is not "
+                  "supported here: send lat and long (WGS-84) or an address_string")
+    raise bad("位置未提供：需要 lat 和 long，或 address_string / location not provided: lat and long, or an "
+              "address_string, are required")
 
 
 def _form(request: HttpRequest):
