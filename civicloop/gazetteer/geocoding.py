@@ -30,7 +30,7 @@ from shapely.ops import nearest_points
 from civicloop.core.revisions import RevisionCache
 from civicloop.gazetteer import addresses, models
 from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
-from civicloop.gazetteer.rules import SEPARATOR
+from civicloop.gazetteer.rules import SEPARATOR, road_variants
 
 REVISION = models.REVISION  # bumped by every write to the gazetteer (imports, console, demo seed)
 M_PER_DEG_LAT = 111_320.0
@@ -273,14 +273,8 @@ def _score(model, name: str, ids: Iterable[int]) -> list[tuple[object, float]]:
 def _own_forms(entry) -> int:
     """How many leading forms of the search text are the entry's own name (a road: with its variants)."""
     if isinstance(entry, Road):
-        return len(_road_variants(entry.name))
+        return len(road_variants(entry.name))
     return 1
-
-
-def _road_variants(name: str) -> list[str]:
-    from civicloop.gazetteer.rules import road_variants
-
-    return road_variants(name)
 
 
 # ------------------------------------------------------------------------------------ forward
