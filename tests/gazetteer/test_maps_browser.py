@@ -114,3 +114,40 @@ def test_the_search_box_on_the_pin_map_finds_a_road_and_moves_the_pin(site, demo
     assert line.distance(Point(lon, lat)) * M_PER_DEG < 15
     expect(page.locator("#address")).to_have_value(page.get_by_test_id("pin-address").inner_text())
     shots(page, "pin-moved-to-the-road")
+
+
+def search_and_pick(page, text: str, expected: str) -> None:
+    page.get_by_role("searchbox", name="搜索地址").fill(text)
+    choice = page.get_by_role("option").filter(has_text=expected).first
+    expect(choice).to_be_visible()
+    choice.get_by_role("button").click()
+
+
+def leaflet_centre_metres_from(page, selector: str, lon: float, lat: float) -> float:
+    centre = page.evaluate(f"""() => {{ const c = document.querySelector("{selector}").civicMap.getCenter();
+                                        return [c.lng, c.lat]; }}""")
+    return metres(centre[0], centre[1], lon, lat)
+
+
+@pytest.mark.parametrize("path, selector", [("/console/map/", "#map"), ("/console/facilities/map/", "#facility-map")])
+def test_the_staff_maps_fly_to_an_address_picked_in_their_search_box(site, demo_gazetteer, staff, shots, path, selector):
+    plate = a_plate_away_from_pois(*WENLAN)
+    page = staff("leader")
+    page.goto(f"{site}{path}")
+    search_and_pick(page, plate_text(plate), plate_text(plate))
+    # The map flies there: wait for the flight to end (the zoom reached), then measure where it is.
+    page.wait_for_function(f"""() => document.querySelector("{selector}").civicMap.getZoom() === 18""")
+    assert leaflet_centre_metres_from(page, selector, plate.lon, plate.lat) < 10
+    shots(page, "flown-to-the-plate")
+
+
+def test_the_wall_screen_centres_on_an_address_picked_in_its_search_box(site, demo_gazetteer, staff, shots):
+    plate = a_plate_away_from_pois(*WENLAN)
+    page = staff("leader")
+    page.goto(f"{site}/screen/")
+    search_and_pick(page, plate_text(plate), plate_text(plate))
+    page.wait_for_function("""() => { const chart = echarts.getInstanceByDom(document.getElementById("map"));
+                                      return (chart.getOption().series || []).some((s) => s.id === "picked"); }""")
+    centre = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById("map")).getOption().geo[0].center""")
+    assert metres(centre[0], centre[1], plate.lon, plate.lat) < 10
+    shots(page, "centred-on-the-plate")

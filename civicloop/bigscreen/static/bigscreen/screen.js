@@ -122,6 +122,19 @@
       series: [],
     });
     mapReady = true;
+    window.civicAddressSearch.attachTo(document.getElementById("map"), { onPick: showPlace });
+  }
+
+  // An address picked in the search box: the map centred on it, zoomed in, with a mark. The mark is
+  // a series after the four map() redraws (merged by index), so the refreshes leave it alone.
+  const PICKED_ZOOM = 8;
+  function showPlace(lat, lon, candidate) {
+    charts.map.setOption({
+      geo: { center: [lon, lat], zoom: PICKED_ZOOM },
+      series: [{}, {}, {}, {}, { id: "picked", name: candidate.label, type: "effectScatter", coordinateSystem: "geo",
+                                 data: [{ name: candidate.label, value: [lon, lat] }], symbolSize: 14, zlevel: 3,
+                                 itemStyle: { color: "#f8fafc" } }],
+    });
   }
 
   let etag = null;

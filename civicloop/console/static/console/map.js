@@ -18,6 +18,7 @@
   map.createPane("areas").style.zIndex = 350;  // boundaries under the cases, above the tiles
   map.createPane("labels").style.zIndex = 450;  // street names above the boundaries, under the cases
   map.getPane("labels").style.pointerEvents = "none";
+  window.civicAddressSearch.attach(map, { crs: cfg.tiles.crs });  // type an address, fly there
 
   // ---- where to look: "#zoom/lat/lon" in the address (kept while moving), else the user's own area
   function viewFromHash() {

@@ -5,6 +5,7 @@
   if (!el) return;
   const tiles = JSON.parse(el.dataset.tiles);
   const map = window.civicMap.create(el, tiles);
+  window.civicAddressSearch.attach(map, { crs: tiles.crs });  // type an address, fly there
   const layer = L.layerGroup().addTo(map);
   const colours = { intact: "#067647", damaged: "#b42318", lost: "#b54708" };
   async function load() {

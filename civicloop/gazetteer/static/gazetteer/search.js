@@ -2,7 +2,8 @@
 // address, pick one of up to five candidates from GET /api/geo/geocode, and the map flies there.
 // Every map page calls it the same way:
 //
-//   civicAddressSearch.attach(map, { crs: tiles.crs, onPick: (lat, lon, candidate) => … });
+//   civicAddressSearch.attach(map, { crs: tiles.crs, onPick: (lat, lon, candidate) => … });  // Leaflet
+//   civicAddressSearch.attachTo(element, { onPick: (lat, lon) => … });  // any other map
 //
 // The URL and the words come from data attributes on the map's element (the page's template writes
 // them translated): data-geocode, data-geocode-label, data-geocode-placeholder, data-geocode-empty.
@@ -20,6 +21,7 @@
 .address-search ul:empty { display: none; }
 .address-search li button { display: block; width: 100%; text-align: left; border: 0; background: none; padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #1d2733; cursor: pointer; }
 .address-search li button:hover, .address-search li button:focus { background: #eef3f9; }
+.address-search-overlay { position: absolute; top: 10px; right: 10px; z-index: 1000; }
 .address-search li.empty { padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #6b7785; }`;
 
   function injectStyle() {
@@ -60,48 +62,40 @@
     return crs === "gcj02" ? toGcj02(lon, lat) : [lon, lat];
   }
 
-  // The box: an input and the candidates under it, in the map's top-right corner. Taps and wheel
-  // turns on it stay in it, so a tap on a candidate never also drops a pin under it.
-  function buildBox(words) {
-    const box = L.DomUtil.create("div", "address-search leaflet-bar");
+  function el(tag, className, parent) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  // The box: an input and the candidates under it. `data` holds the URL and the words (the map
+  // element's data-geocode* attributes); `choose(candidate)` is called with the one picked.
+  function makeBox(data, choose) {
+    const words = { label: data.geocodeLabel || "", placeholder: data.geocodePlaceholder || "", empty: data.geocodeEmpty || "" };
+    const box = el("div", "address-search");
     box.setAttribute("role", "search");
-    const input = L.DomUtil.create("input", "", box);
+    const input = el("input", "", box);
     input.type = "search";
     input.autocomplete = "off";
     input.setAttribute("aria-label", words.label);
     input.placeholder = words.placeholder;
-    const list = L.DomUtil.create("ul", "", box);
+    const list = el("ul", "", box);
     list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", words.label);
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
-    return { box, input, list };
-  }
-
-  function attach(map, options) {
-    const opts = options || {};
-    const data = map.getContainer().dataset;
-    const url = opts.url || data.geocode;
-    if (!url || !window.L) return null;
-    const words = { label: data.geocodeLabel || "", placeholder: data.geocodePlaceholder || "", empty: data.geocodeEmpty || "" };
-    injectStyle();
-    const { box, input, list } = buildBox(words);
     let timer = null;
     let controller = null;
     let shown = [];
 
+    function clear() { list.innerHTML = ""; shown = []; }
     function show(candidates) {
+      clear();
       shown = candidates;
-      list.innerHTML = "";
-      if (!candidates.length && words.empty) {
-        const li = L.DomUtil.create("li", "empty", list);
-        li.textContent = words.empty;
-        return;
-      }
+      if (!candidates.length && words.empty) { el("li", "empty", list).textContent = words.empty; return; }
       candidates.forEach((c) => {
-        const li = L.DomUtil.create("li", "", list);
+        const li = el("li", "", list);
         li.setAttribute("role", "option");
-        const button = L.DomUtil.create("button", "", li);
+        const button = el("button", "", li);
         button.type = "button";
         button.textContent = c.label;
         // Stopped here: the list is emptied on a pick, and Leaflet, not finding the box above a
@@ -110,35 +104,70 @@
       });
     }
     function pick(candidate) {
-      const [lon, lat] = toDisplay(opts.crs || "wgs84", candidate.lon, candidate.lat);
       input.value = candidate.label;
-      list.innerHTML = "";
-      shown = [];
-      map.flyTo([lat, lon], Math.max(map.getZoom(), opts.zoom || FLY_ZOOM), { duration: 0.6 });
-      if (opts.onPick) opts.onPick(lat, lon, candidate);
+      clear();
+      choose(candidate);
     }
     async function look() {
       const text = input.value.trim();
       if (controller) controller.abort();
-      if (!text) { show([]); list.innerHTML = ""; return; }
+      if (!text) { clear(); return; }
       controller = new AbortController();
       try {
-        const res = await fetch(`${url}?q=${encodeURIComponent(text)}&limit=${LIMIT}`,
-                                { signal: controller.signal, headers: { Accept: "application/json" } });
-        if (!res.ok) { list.innerHTML = ""; return; }  // too long, rate-limited: no list, the map still works
+        const res = await fetch(`${data.geocode}?q=${encodeURIComponent(text)}&limit=${LIMIT}`,
+                                { signal: controller.signal, credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!res.ok) { clear(); return; }  // too long, rate-limited: no list, the map still works
         show((await res.json()).candidates || []);
       } catch (err) { /* aborted by newer typing, or offline: nothing to offer */ }
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(look, DEBOUNCE_MS); });
     input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") { e.preventDefault(); if (shown.length) pick(shown[0]); }  // never submits the page's form
-      if (e.key === "Escape") { list.innerHTML = ""; shown = []; }
+      if (e.key === "Escape") clear();
     });
-
-    const Control = L.Control.extend({ onAdd: () => box });
-    new Control({ position: opts.position || "topright" }).addTo(map);
     return { box, input, pick };
   }
 
-  window.civicAddressSearch = { attach, toGcj02 };
+  // On a Leaflet map: a control in its top-right corner; a pick flies the map there. Taps and wheel
+  // turns on the box stay in it, so a tap on a candidate never also drops a pin under it.
+  function attach(map, options) {
+    const opts = options || {};
+    const data = Object.assign({}, map.getContainer().dataset, opts.url ? { geocode: opts.url } : {});
+    if (!data.geocode || !window.L) return null;
+    injectStyle();
+    let mark = null;  // where the picked address is, on maps with no pin of their own
+    const search = makeBox(data, (candidate) => {
+      const [lon, lat] = toDisplay(opts.crs || "wgs84", candidate.lon, candidate.lat);
+      map.flyTo([lat, lon], Math.max(map.getZoom(), opts.zoom || FLY_ZOOM), { duration: 0.6 });
+      if (opts.onPick) { opts.onPick(lat, lon, candidate); return; }
+      if (mark) mark.remove();
+      mark = L.circleMarker([lat, lon], { radius: 8, color: "#0b5cad", weight: 3, fillColor: "#fff", fillOpacity: 0.9,
+                                          className: "address-search-mark", interactive: false }).addTo(map);
+    });
+    search.box.classList.add("leaflet-bar");
+    L.DomEvent.disableClickPropagation(search.box);
+    L.DomEvent.disableScrollPropagation(search.box);
+    const Control = L.Control.extend({ onAdd: () => search.box });
+    new Control({ position: opts.position || "topright" }).addTo(map);
+    return search;
+  }
+
+  // On any other map (the wall screen's ECharts): the box over the top-right corner of `container`;
+  // the page moves its map in onPick(lat, lon, candidate), in the crs asked for.
+  function attachTo(container, options) {
+    const opts = options || {};
+    const data = Object.assign({}, container.dataset, opts.url ? { geocode: opts.url } : {});
+    if (!data.geocode) return null;
+    injectStyle();
+    const search = makeBox(data, (candidate) => {
+      const [lon, lat] = toDisplay(opts.crs || "wgs84", candidate.lon, candidate.lat);
+      if (opts.onPick) opts.onPick(lat, lon, candidate);
+    });
+    search.box.classList.add("address-search-overlay");
+    if (getComputedStyle(container).position === "static") container.style.position = "relative";
+    container.appendChild(search.box);
+    return search;
+  }
+
+  window.civicAddressSearch = { attach, attachTo, toGcj02 };
 })();
