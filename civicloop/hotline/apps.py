@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class HotlineConfig(AppConfig):
     name = "civicloop.hotline"
     verbose_name = "12345 热线 Hotline"
-    console_links = [(_("Hotline"), "hotline:orders", "civicloop.hotline.access.can_use")]
+    console_links = [(_("Hotline"), "hotline:orders", "civicloop.hotline.access.can_use"),
+                     (_("To be located"), "hotline:locate", "civicloop.hotline.access.can_locate")]
     demo_seed = "civicloop.hotline.demo.seed"
     # Callbacks are notify outbox rows (channel "webhook"): the worker's deliveries job sends them.
 

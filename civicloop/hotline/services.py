@@ -209,7 +209,10 @@ def place_order(order_id: int, *, actor, candidate: int | None = None, lon=None,
 
 def _chosen(order: HotlineOrder, candidate) -> dict:
     try:
-        return order.candidates[int(candidate)]
+        index = int(candidate)
+        if index < 0:
+            raise IndexError(index)
+        return order.candidates[index]
     except (ValueError, TypeError, IndexError):
         raise InvalidInput.field("candidate", _("No such candidate.")) from None
 

@@ -2,12 +2,15 @@
 (for administrators and commanders) the hotline systems and their keys."""
 from __future__ import annotations
 
+import json
 
 from django import forms
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicloop.console import tiles
 from civicloop.console.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.hotline import access, services
@@ -46,11 +49,12 @@ class VisitForm(forms.Form):
 @require_GET
 def orders(request):
     listed = list(HotlineOrder.objects.select_related("case", "system").prefetch_related("visits")[:LISTED])
-    callbacks = _callbacks([o.case_id for o in listed])
+    callbacks = _callbacks([o.case_id for o in listed if o.case_id])
     for order in listed:
         order.callbacks = callbacks.get(order.case_id, [])
     return render(request, "hotline/orders.html", {
-        "orders": listed, "visit_form": VisitForm(), "can_configure": access.can_configure(request.user)})
+        "orders": listed, "visit_form": VisitForm(), "can_configure": access.can_configure(request.user),
+        "can_locate": access.can_locate(request.user)})
 
 
 def _callbacks(case_ids: list[int]) -> dict[int, list[Delivery]]:
@@ -118,3 +122,62 @@ def _systems_page(request, form, issued):
         status=422 if form.errors else 200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------------------- 待定位 (to be located)
+
+
+class PlaceForm(forms.Form):
+    """A candidate (its position in the order's list) or a point clicked on the map, in the map's system."""
+
+    candidate = forms.IntegerField(required=False, min_value=0, max_value=services.CANDIDATES_KEPT - 1)
+    lon = forms.FloatField(required=False)
+    lat = forms.FloatField(required=False)
+    crs = forms.ChoiceField(required=False, choices=[("wgs84", "wgs84"), ("gcj02", "gcj02")])
+
+
+@allowed(access.can_locate)
+@require_GET
+def locate(request):
+    waiting = list(services.waiting_orders()[:LISTED])
+    selected = _selected(waiting, request.GET.get("order", ""))
+    return render(request, "hotline/locate.html", {
+        "orders": waiting, "selected": selected, "placed": _placed(request.GET.get("placed", "")),
+        "map_json": json.dumps(tiles.map_config()), "map_crs": tiles.display_crs(),
+        "candidates_json": json.dumps(_on_map(selected.candidates) if selected else []),
+        "can_configure": access.can_configure(request.user), "can_locate": True})
+
+
+def _selected(waiting: list[HotlineOrder], wanted: str) -> HotlineOrder | None:
+    return next((o for o in waiting if str(o.pk) == wanted), waiting[0] if waiting else None)
+
+
+def _placed(wanted: str) -> HotlineOrder | None:
+    """The order just placed (its case linked in the notice), when the page is reopened after placing."""
+    if not wanted.isdigit():
+        return None
+    return HotlineOrder.objects.select_related("case").filter(pk=int(wanted), case__isnull=False).first()
+
+
+def _on_map(candidates: list[dict]) -> list[dict]:
+    """Candidates (kept in WGS-84) in the system the map's tiles are drawn in."""
+    out = []
+    for i, c in enumerate(candidates):
+        lon, lat = tiles.to_display(c["lon"], c["lat"])
+        out.append({"index": i, "lon": lon, "lat": lat, "label": c["label"], "confidence": c["confidence"]})
+    return out
+
+
+@allowed(access.can_locate)
+@require_POST
+def place(request, order_id: int):
+    form = PlaceForm(request.POST)
+    if not form.is_valid():
+        message = "; ".join(e for errs in form.errors.values() for e in errs)
+        return render(request, "hotline/refused.html", {"message": message}, status=422)
+    try:
+        order = services.place_order(order_id, actor=request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        return render(request, "hotline/refused.html", {"message": exc.message, "back": "hotline:locate"},
+                      status=exc.status)
+    return redirect(f"{reverse('hotline:locate')}?placed={order.pk}")

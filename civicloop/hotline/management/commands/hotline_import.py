@@ -19,6 +19,7 @@ class Command(BaseCommand):
             report = services.import_workbook(found, source)
         for row in report.rows:
             self.stdout.write(f"row {row.row}\t{row.order_id}\t{row.outcome}\t{row.reference}\t{row.message}")
-        self.stdout.write(f"created {report.created}, already received {report.repeated}, errors {report.errors}")
+        self.stdout.write(f"created {report.created}, to be located {report.waiting}, already received {report.repeated}, "
+                          f"errors {report.errors}")
         if report.problem:
             raise CommandError(report.problem)
