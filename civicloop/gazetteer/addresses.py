@@ -250,6 +250,21 @@ def _door(text: str) -> Parsed | None:
     return Parsed(DOOR, text, road=match["road"], number=match["number"])
 
 
+_CROSS_TAIL = re.compile(rf"^(?P<both>.+?){_CROSS_END}$")
+
+
+def crossing_splits(text: str) -> list[tuple[str, str]]:
+    """"雨过铺迎宾路口": two roads run together and the first without its suffix — the text alone cannot
+    say where one ends. Every split into two names of two or more characters, in order, for the geocoder
+    to try against the gazetteer."""
+    match = _CROSS_TAIL.match(text)
+    if not match:
+        return []
+    both = match["both"]
+    return [(both[:i], both[i:]) for i in range(2, len(both) - 1)
+            if _road_like(both[:i]) and _road_like(both[i:])]
+
+
 def _is_road(text: str) -> bool:
     return len(text) >= 2 and text.endswith(ROAD_SUFFIXES) and not text.endswith(("街道", "道路"))
 

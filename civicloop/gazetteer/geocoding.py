@@ -319,7 +319,16 @@ def _by_kind(parsed: addresses.Parsed) -> list[Candidate]:
         return _intersection(parsed)
     if parsed.kind == addresses.ROAD:
         return _road(parsed) or _place(parsed)
-    return _place(parsed)
+    return _run_together_crossing(parsed) or _place(parsed)
+
+
+def _run_together_crossing(parsed: addresses.Parsed) -> list[Candidate]:
+    """"雨过铺迎宾路口": the split whose two halves are both roads the gazetteer knows well, if any."""
+    for first, second in addresses.crossing_splits(parsed.text):
+        a, b = find_named(Road, first, limit=1), find_named(Road, second, limit=1)
+        if a and b and min(a[0][1], b[0][1]) >= 0.9 and a[0][0].pk != b[0][0].pk:
+            return _intersection(replace(parsed, kind=addresses.INTERSECTION, road=first, road2=second))
+    return []
 
 
 def _door(parsed: addresses.Parsed) -> list[Candidate]:

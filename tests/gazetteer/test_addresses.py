@@ -198,3 +198,9 @@ def test_a_higher_division_the_data_does_not_know_goes_with_the_one_it_does():
 def test_a_communitys_short_name_is_kept_as_the_start_of_a_place():
     assert a.parse("天马菜市场", ["天马社区"]).text == "天马菜市场"
     assert a.parse("天马社区天马菜市场", ["天马社区"]).text == "天马菜市场"
+
+
+def test_two_roads_run_together_give_every_split_to_try():
+    assert parse("雨过铺迎宾路口").kind == a.PLACE  # the text alone cannot say where 雨过铺 ends
+    assert ("雨过铺", "迎宾") in a.crossing_splits("雨过铺迎宾路口")
+    assert a.crossing_splits("人民医院") == []

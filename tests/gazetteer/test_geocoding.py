@@ -132,6 +132,12 @@ def test_an_intersection_is_where_the_lines_meet(gazetteer):
         assert distance(hit, x(15), y(10)) < 1, text
 
 
+def test_two_roads_run_together_without_a_suffix_are_split_by_the_gazetteer(gazetteer):
+    hit = top("学府红河大道口")
+    assert (hit.kind, hit.matched["road"], hit.matched["road2"]) == ("intersection", "学府路", "红河大道")
+    assert distance(hit, x(15), y(10)) < 1
+
+
 def test_roads_that_do_not_meet_have_no_sure_crossing(gazetteer):
     hit = top("学府路与天马路交叉口")  # parallel: the middle of their nearest points, much less sure
     assert hit.kind != "intersection" or hit.confidence < 0.5
