@@ -60,11 +60,24 @@ def _report(user, data: dict):
     with transaction.atomic():
         case = services.report_case(
             actor=user, channel=channel_of_role(user.role), lon=data["lon"], lat=data["lat"],
-            description=data["description"], category=data["category"] or None, address=data["address"],
+            description=data["description"], category=data["category"] or None,
+            address=data["address"] or _address_at(data["lon"], data["lat"]),
             self_handled=data["self_handled"], client_key=data["client_key"], refs=_patrol_refs(user, data.get("patrol")))
         if case.events.count() == 1 and not case.attachments.exists():  # not a retry of a report already made
             attachments.store(case, user, prepared, kind="after" if data["self_handled"] else "before")
     return case
+
+
+def _address_at(lon: float, lat: float) -> str:
+    """A report sent with a point and no address gets the point's address (逆地理编码), as the form in
+    the browser would have filled it: the page may have been offline, or its script not run. A point
+    outside the city gets none here; report_case refuses it with its own words."""
+    from civicloop.gazetteer import geocoding
+    from civicloop.geo.index import locate
+
+    if locate(lon, lat) is None:
+        return ""
+    return geocoding.reverse(lon, lat).line[:200]
 
 
 def _patrol_refs(user, patrol_id) -> dict | None:

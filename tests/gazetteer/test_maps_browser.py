@@ -151,3 +151,17 @@ def test_the_wall_screen_centres_on_an_address_picked_in_its_search_box(site, de
     centre = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById("map")).getOption().geo[0].center""")
     assert metres(centre[0], centre[1], plate.lon, plate.lat) < 10
     shots(page, "centred-on-the-plate")
+
+
+def test_the_staff_report_form_fills_the_address_from_the_point(site, demo_gazetteer, staff, shots):
+    plate = a_plate_away_from_pois(*WENLAN)
+    page = staff("operator")
+    page.goto(f"{site}/console/report/")
+    page.get_by_label("经度").fill(f"{plate.lon:.7f}")
+    page.get_by_label("纬度").fill(f"{plate.lat:.7f}")
+    expect(page.get_by_label("地址")).to_have_value(re.compile(re.escape(plate_text(plate))))
+    shots(page, "address-filled")
+    page.get_by_label("地址").fill("花坛东侧")
+    page.get_by_label("纬度").fill(f"{plate.lat + 0.001:.7f}")
+    page.get_by_label("问题描述").click()  # out of the field: the point has changed
+    expect(page.get_by_label("地址")).to_have_value("花坛东侧")

@@ -113,6 +113,7 @@
         const form = locate.closest("form");
         form.querySelector("[name=lon]").value = pos.coords.longitude.toFixed(7);
         form.querySelector("[name=lat]").value = pos.coords.latitude.toFixed(7);
+        form.querySelector("[name=lat]").dispatchEvent(new Event("change", { bubbles: true }));  // for whoever listens (the address filler)
       }, () => window.civicToast && window.civicToast(document.documentElement.lang === "en" ? "Location unavailable" : "无法获取位置"));
     }
   });

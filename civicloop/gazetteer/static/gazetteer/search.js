@@ -169,5 +169,38 @@
     return search;
   }
 
-  window.civicAddressSearch = { attach, attachTo, toGcj02 };
+  // A form with lon/lat fields and an address field (the console's 上报 form): when the point changes
+  // and the address is empty (or still the one filled here), it is filled with the point's address
+  // from GET /api/geo/reverse. Declared in the template: <form data-reverse-address="{url}"
+  // data-reverse-crs="wgs84">. Offline or on an error the field is left as it is.
+  function fillAddressFrom(form) {
+    const lon = form.querySelector("[name=lon]");
+    const lat = form.querySelector("[name=lat]");
+    const address = form.querySelector("[name=address]");
+    if (!lon || !lat || !address) return;
+    let timer = null;
+    let controller = null;
+    let filled = "";
+    async function fill() {
+      if (!lon.value.trim() || !lat.value.trim()) return;
+      if (address.value.trim() && address.value !== filled) return;  // the reporter's own words stay
+      if (controller) controller.abort();
+      controller = new AbortController();
+      const q = new URLSearchParams({ lon: lon.value.trim(), lat: lat.value.trim(), crs: form.dataset.reverseCrs || "wgs84" });
+      try {
+        const res = await fetch(`${form.dataset.reverseAddress}?${q}`, { signal: controller.signal, credentials: "same-origin" });
+        if (!res.ok) return;  // not a point yet, or outside the city: the server says so on submit
+        const line = (await res.json()).line;
+        if (line && (!address.value.trim() || address.value === filled)) { address.value = line; filled = line; }
+      } catch (err) { /* offline: the server fills it when the report arrives */ }
+    }
+    const soon = () => { clearTimeout(timer); timer = setTimeout(fill, 400); };
+    lon.addEventListener("input", soon); lat.addEventListener("input", soon);
+    lon.addEventListener("change", soon); lat.addEventListener("change", soon);
+  }
+  function fillAddressForms() { document.querySelectorAll("form[data-reverse-address]").forEach(fillAddressFrom); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillAddressForms);
+  else fillAddressForms();
+
+  window.civicAddressSearch = { attach, attachTo, fillAddressFrom, toGcj02 };
 })();
