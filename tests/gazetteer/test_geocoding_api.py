@@ -129,3 +129,11 @@ def test_refusals_speak_the_callers_language(signed_in):
     english = error(signed_in("operator", language="en").get("/api/geo/geocode", {"q": " "}), 422, "q")
     assert "地址" in chinese["message"]
     assert "address" in english["message"] and "地址" not in english["message"]
+
+
+@pytest.mark.parametrize("q", ['"', "%", "_", "\\", "*", "学府路\"12号", "NEAR(学府 路)", "学府路 OR 天马路", "'; DROP TABLE x; --",
+                               "学府路99999999999999999999号", "锦绣花园99999999999999栋", "东侧50米", "对面", "口", "路口"])
+def test_odd_queries_are_answered_not_crashed(staff, gazetteer, q):
+    response = staff.get("/api/geo/geocode", {"q": q})
+    assert response.status_code == 200, response.content[:300]
+    assert isinstance(response.json()["candidates"], list)
