@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from civicloop.gazetteer import addresses as a
 
@@ -204,3 +206,18 @@ def test_two_roads_run_together_give_every_split_to_try():
     assert parse("雨过铺迎宾路口").kind == a.PLACE  # the text alone cannot say where 雨过铺 ends
     assert ("雨过铺", "迎宾") in a.crossing_splits("雨过铺迎宾路口")
     assert a.crossing_splits("人民医院") == []
+
+
+@given(st.text(max_size=80))
+def test_any_text_at_all_gives_a_reading(text):
+    parsed = parse(text)
+    assert parsed.kind in (a.DOOR, a.BUILDING, a.INTERSECTION, a.ROAD, a.PLACE)
+    assert parsed.offset_m >= 0 and (not parsed.direction or parsed.direction in a.DIRECTIONS)
+
+
+@given(st.sampled_from(["学府路", "红河大道", "银河北路"]), st.integers(1, 999))
+def test_every_way_of_writing_a_number_reads_the_same(road, number):
+    wide = str(number).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for text in (f"{road}{number}号", f"{road}{wide}号", f"蒙自市{road} {number} 号", f"{road}{number}号附近"):
+        parsed = parse(text)
+        assert (parsed.road, parsed.number) == (road, str(number)), text
