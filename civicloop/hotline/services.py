@@ -366,7 +366,7 @@ def announce_case_step(case: Case, event) -> None:
 def record_visit(order: HotlineOrder, *, satisfied: bool, stars: int | None = None, comment: str = "",
                  actor=None) -> Visit:
     """回访: the caller's verdict on a closed order, sent to the hotline like the case's steps."""
-    if order.case.state != "closed":
+    if order.case is None or order.case.state != "closed":  # a 待定位 order has no case to visit yet
         raise InvalidInput.field("satisfied", "工单办结后才能回访 / a return visit follows the closure")
     if stars is not None and not 1 <= int(stars) <= 5:
         raise InvalidInput.field("stars", "评分须为 1 到 5 / stars are 1 to 5")

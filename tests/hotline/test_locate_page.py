@@ -95,3 +95,15 @@ def test_out_of_scope_staff_cannot_see_or_place_waiting_orders(waiting, signed_i
 def test_the_console_links_to_the_page_for_city_operators_only(waiting, signed_in):
     assert PAGE in signed_in("operator").get("/console/hotline/").content.decode()
     assert PAGE not in signed_in("operator_caoba").get("/console/").content.decode()
+
+
+def test_a_return_visit_on_a_waiting_order_is_refused_clearly(waiting, signed_in):
+    _ambiguous, unknown = waiting
+    answer = signed_in("operator").post(f"/console/hotline/orders/{unknown.pk}/visit", {"satisfied": "yes"})
+    assert answer.status_code == 422
+    assert not unknown.visits.exists()
+
+
+def test_the_orders_page_shows_a_waiting_order_as_to_be_located(waiting, signed_in):
+    page = signed_in("operator").get("/console/hotline/").content.decode()
+    assert 'data-order="U1"' in page and "待定位" in page
