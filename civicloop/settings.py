@@ -424,6 +424,9 @@ OPEN311_RATE_PER_MINUTE = env.integer("CIVICLOOP_OPEN311_RATE_PER_MINUTE", 60, m
 # Geocoder look-ups (/api/geo/geocode, /api/geo/reverse) an address without a staff or citizen sign-in
 # may make per minute.
 GEOCODER_ANONYMOUS_PER_MINUTE = env.integer("CIVICLOOP_GEOCODER_ANONYMOUS_PER_MINUTE", 30, minimum=1)
+# A case reported within this many metres of a gazetteer road's line is on that road (Case.road_code, the
+# case lists' road filter); farther, or with no gazetteer, it has none (docs/gazetteer.md).
+CASE_ROAD_METRES = env.number("CIVICLOOP_CASE_ROAD_METRES", 60.0, low=0.0, high=2000.0)
 # Whose descriptions GET requests shows: as cases.publicity says ("open311": those sent through Open311,
 # cases marked public, filed ones under CITIZEN_REPORTS_PUBLIC), every case's, or none. Phones are masked.
 OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS", ("open311", "all", "none"), "open311")

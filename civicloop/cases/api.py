@@ -54,6 +54,7 @@ class CaseSummary(Schema):
     grid: str
     community: str
     street: str
+    road: str | None = None  # the nearest gazetteer road's code when reported (docs/gazetteer.md)
     priority: int
     department: str | None
     department_name: str | None
@@ -69,6 +70,7 @@ class CaseSummary(Schema):
 
 class CaseDetail(CaseSummary):
     condition: str
+    road_name: str | None = None
     reporter_name: str
     reporter_phone: str
     assignee: int | None
@@ -105,6 +107,7 @@ class ListQuery(Schema):
     grid: str | None = None
     community: str | None = None
     street: str | None = None
+    road: str | None = None
     department: str | None = None
     channel: str | None = None
     light: str | None = None

@@ -64,6 +64,9 @@ class Case(models.Model):
     grid = models.ForeignKey("geo.Grid", models.PROTECT, db_index=False, related_name="cases", verbose_name="网格 grid")
     community = models.ForeignKey("geo.Division", models.PROTECT, db_index=False, related_name="+", verbose_name="社区 community")
     street = models.ForeignKey("geo.Division", models.PROTECT, db_index=False, related_name="+", verbose_name="街道 street")
+    # The nearest road's gazetteer code when reported (CASE_ROAD_METRES); a code, not a foreign key: cases
+    # do not depend on the gazetteer's table (extensions.road_at). Null when no road was near or no gazetteer.
+    road_code = models.CharField("道路 road", max_length=40, null=True, blank=True, db_index=True)
 
     category = models.ForeignKey(
         "taxonomy.Category", models.PROTECT, db_index=False, null=True, blank=True, related_name="cases", verbose_name="事项 category"

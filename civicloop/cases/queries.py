@@ -12,6 +12,7 @@ from django.utils import timezone
 from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
+from civicloop.core import extensions
 from civicloop.core.errors import InvalidInput
 from civicloop.lib.coords import distance_m
 
@@ -26,6 +27,7 @@ class CaseFilter:
     grid: str | None = None
     community: str | None = None
     street: str | None = None
+    road: str | None = None
     department: str | None = None
     channel: str | None = None
     light: str | None = None
@@ -49,7 +51,7 @@ def filtered(user, f: CaseFilter) -> QuerySet:
             raise InvalidInput.field("kind", "kind 须为 open/closed/void / unknown kind")
         qs = qs.filter(kind=f.kind)
     exact = {"category_id": f.category, "grid_id": f.grid, "community_id": f.community, "street_id": f.street,
-             "department_id": f.department, "channel": f.channel, "supervised": f.supervised}
+             "road_code": f.road, "department_id": f.department, "channel": f.channel, "supervised": f.supervised}
     qs = qs.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
     if f.pending is not None and f.pending != "":
         qs = qs.filter(pending=f.pending) if f.pending != "any" else qs.exclude(pending="")
@@ -124,7 +126,7 @@ def summary(case: Case, user=None) -> dict:
         "category": case.category_id, "category_name": case.category.name if case.category_id else None,
         "description": case.description, "address": case.address, "lon": case.lon, "lat": case.lat,
         "grid": case.grid_id, "community": case.community_id, "street": case.street_id,
-        "priority": case.priority, "department": case.department_id,
+        "road": case.road_code, "priority": case.priority, "department": case.department_id,
         "department_name": case.department.name if case.department_id else None,
         "supervised": case.supervised, "stage": case.stage or None, "stage_deadline": case.stage_deadline,
         "stage_warn_at": case.stage_warn_at, "light": light.value if light else None,
@@ -135,7 +137,8 @@ def summary(case: Case, user=None) -> dict:
 def detail(case: Case, user) -> dict:
     body = summary(case, user)
     body.update({
-        "condition": case.condition, "reporter_name": case.reporter_name,
+        "condition": case.condition, "road_name": extensions.road_name(case.road_code) if case.road_code else None,
+        "reporter_name": case.reporter_name,
         "reporter_phone": privacy.reporter_phone(case, user, where="api"),
         "assignee": case.assignee_id, "inspector": case.inspector_id,
         "duplicate_of": case.duplicate_of.reference if case.duplicate_of_id else None,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicloop.cases import access, command, engine, rules, serials, signals
 from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action, Kind, Marking, State
-from civicloop.core import bulk, context
+from civicloop.core import bulk, context, extensions
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.geo.index import locate
 from civicloop.geo.points import parse_point
@@ -135,6 +135,7 @@ def report_fields(*, actor, channel, lon, lat, crs, description, category, addre
     return {
         "channel": channel, "description": description, "lon": round(lon, 7), "lat": round(lat, 7),
         "grid_id": hit.code, "community_id": hit.community_code, "street_id": hit.street_code,
+        "road_code": extensions.road_at(lon, lat, settings.CASE_ROAD_METRES) or None,
         "category_id": code, "priority": info.priority if info else 1,
         "address": _text("address", address, limit=200), "reporter_name": _text("reporter_name", reporter_name, limit=40),
         "reporter_phone": _text("reporter_phone", reporter_phone, limit=20), "self_handled": bool(self_handled),

@@ -18,6 +18,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
     go_live_checks = ["civicloop.golive.checks.staff"]
         callable() -> list of golive.checks.Finding (empty when all is well); the go-live check page
         and `civicloop city check` show them all
+    road_at = "civicloop.gazetteer.roads.road_at"
+        callable(lon, lat, max_m) -> str: the code of the nearest road within max_m metres ("" for none);
+        road_name = "civicloop.gazetteer.roads.road_name", callable(code) -> str, names it. Cases keep the code.
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
 """
@@ -78,6 +81,21 @@ def _error_formats() -> tuple[tuple[str, str], ...]:
 
 def go_live_checks() -> list[tuple[str, Callable]]:
     return [(app, _callable(path)) for app, paths in _declared("go_live_checks") for path in paths]
+
+
+def road_at(lon: float, lat: float, max_m: float) -> str:
+    """The code of the nearest road within max_m metres, from the first app that answers; "" for none."""
+    for _app, path in _declared("road_at"):
+        if code := _callable(path)(lon, lat, max_m):
+            return code
+    return ""
+
+
+def road_name(code: str) -> str:
+    for _app, path in _declared("road_name"):
+        if name := _callable(path)(code):
+            return name
+    return ""
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:

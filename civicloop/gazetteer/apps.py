@@ -8,6 +8,8 @@ class GazetteerConfig(AppConfig):
     verbose_name = _("Gazetteer")
     default_auto_field = "django.db.models.BigAutoField"
     demo_seed = "civicloop.gazetteer.demo.seed"
+    road_at = "civicloop.gazetteer.roads.road_at"  # cases learn their road (core/extensions.py)
+    road_name = "civicloop.gazetteer.roads.road_name"
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self)
