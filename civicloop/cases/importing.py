@@ -9,6 +9,9 @@ close), that stage's clock runs to it in natural time, so its verdict is the sou
 Rows are read and checked in memory; each batch is saved in one transaction with the bulk inserter.
 A row is all or nothing: if a batch fails to save, its rows are saved one by one. A case already
 imported (same source and external id) is skipped, so a re-run doubles nothing.
+
+A row without coordinates but with an address is placed by the geocoder when it is sure (the same rule
+as 12345 orders, gazetteer/placing.py); an address it is not sure of is refused, naming its candidates.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action
 from civicloop.core import bulk
 from civicloop.core.errors import ServiceError
+from civicloop.gazetteer import placing
 from civicloop.lib import codes
 from civicloop.lib.importmap import History, Mapping, MappingError, RowError, history_of, load_mapping
 from civicloop.lib.importmap import missing_columns, open_source
@@ -36,7 +40,7 @@ from civicloop.org.roles import Role
 from civicloop.taxonomy.queries import TaxonomyConfig, config
 from civicloop.taxonomy.stages import Stage
 
-__all__ = ["MappingError", "Problem", "Result", "import_cases", "load_mapping"]
+__all__ = ["MappingError", "Placed", "Problem", "Result", "import_cases", "load_mapping"]
 
 IMPORT_NOTE = "历史数据导入 / imported history"
 # Who takes each step, as the engine checks roles (the event records the role; no staff account).
@@ -65,12 +69,27 @@ class Problem:
         return f"第{self.line}行：{zh} / line {self.line}: {en or zh}"
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A row without coordinates, placed at its address by the geocoder."""
+
+    line: int
+    external_id: str
+    label: str
+    confidence: float
+
+    def __str__(self) -> str:
+        return (f"第{self.line}行：按地址定位：{self.label}（{self.confidence:.2f}） / "
+                f"line {self.line}: placed by address: {self.label} ({self.confidence:.2f})")
+
+
 @dataclass
 class Result:
     total: int = 0  # data rows read
     created: int = 0
     present: list[tuple[int, str]] = field(default_factory=list)  # (line, external id) imported before
     problems: list[Problem] = field(default_factory=list)
+    placed: list[Placed] = field(default_factory=list)  # rows placed by address (saved, or would be on a dry run)
     events: int = 0
     seconds: float = 0.0
 
@@ -142,6 +161,7 @@ class _Run:
         fresh = self._fresh(chunk)
         built = [b for b in (self._build(line, history) for line, history in fresh) if b]
         built = self._unused_references(built)
+        self._note_placed(built)
         if self.dry_run:
             self.result.created += len(built)  # would be
             return
@@ -174,6 +194,13 @@ class _Run:
                      .values_list("external_id", flat=True))
         self.result.present.extend((line, h.external_id) for line, h in parsed if h.external_id in before)
         return [(line, h) for line, h in parsed if h.external_id not in before]
+
+    def _note_placed(self, built: list[_Built]) -> None:
+        for b in built:
+            refs = b.events[0].data.get("refs") or {}
+            if refs.get("placed_by") == "geocoder":
+                self.result.placed.append(Placed(b.line, b.external_id, refs["geocode_label"],
+                                                 float(refs["geocode_confidence"])))
 
     def _problem(self, line: int, external_id: str, message: str) -> None:
         self.result.problems.append(Problem(line, external_id, message))
@@ -353,7 +380,11 @@ def build_case(history: History, *, mapping: Mapping, cfg: TaxonomyConfig, looku
     category = lookup.category(history.category, columns["category"].match if "category" in columns else "auto")
     department = lookup.department(history.department, columns["department"].match if "department" in columns else "auto")
     fields = _report_fields(history, mapping, category, cfg)
+    found = fields.pop(GEOCODED, None)
     walk = _Walk(history, cfg, fields, department)
+    if found is not None:  # recorded as a 12345 order placed by address records it (hotline/services.py)
+        walk.events[0].data = {**walk.events[0].data, "refs": {
+            "placed_by": "geocoder", "geocode_label": found.label[:100], "geocode_confidence": f"{found.confidence:.3f}"}}
     walk.run()
     return walk.case, walk.events
 
@@ -376,6 +407,10 @@ def _report_fields(history: History, mapping: Mapping, category: str | None, cfg
     return fields
 
 
+GEOCODED = "_geocoded"  # the fields' key for the geocoder's answer a row was placed at (popped before the case)
+CANDIDATES_NAMED = 3
+
+
 def _located(history: History, mapping: Mapping, **given) -> dict:
     common = dict(actor=None, category=None, address=history.address[:200], reporter_name=history.reporter_name[:40],
                   reporter_phone=history.reporter_phone[:20], self_handled=False, client_key=None, **given)
@@ -387,10 +422,32 @@ def _located(history: History, mapping: Mapping, **given) -> dict:
             outside = bool(exc.errors) and exc.errors[0]["field"] == "location"
             if not (outside and mapping.fallback_point):
                 raise
+    elif history.address.strip():
+        found = placing.candidates(history.address.strip()[:200])
+        best = placing.sure_candidate(found)
+        if best is not None:
+            fields = services.report_fields(lon=best.lon, lat=best.lat, crs="wgs84", **common)
+            fields[GEOCODED] = best
+            return fields
+        if not mapping.fallback_point:
+            raise RowError(_not_placed(history.address.strip(), found))
     elif not mapping.fallback_point:
         raise RowError("缺少经纬度，且映射没有 fallback_point / no point, and the mapping has no fallback_point")
     lon, lat, crs = mapping.fallback_point
     return services.report_fields(lon=lon, lat=lat, crs=crs, **common)
+
+
+def _not_placed(address: str, found: list) -> str:
+    """Why an address could not place its row, with the geocoder's best answers, so the file can be fixed."""
+    if not found:
+        return (f"缺少经纬度，且地址「{address}」在地址库中找不到 / "
+                f"no point, and the address '{address}' is not in the gazetteer")
+    named = found[:CANDIDATES_NAMED]
+    zh = "、".join(f"{c.label}（{c.confidence:.2f}）" for c in named)
+    en = ", ".join(f"{c.label} ({c.confidence:.2f})" for c in named)
+    return (f"缺少经纬度，且地址「{address}」不能确定位置，候选：{zh}；请填写经纬度或更完整的地址 / "
+            f"no point, and the address '{address}' is not sure enough to place; candidates: {en}; "
+            f"give lon/lat or a fuller address")
 
 
 class _Walk:

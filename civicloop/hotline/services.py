@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from civicloop.cases import services as cases
 from civicloop.cases.models import Case, Channel
 from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
-from civicloop.gazetteer import geocoding
+from civicloop.gazetteer import placing
 from civicloop.hotline import access, rules
 from civicloop.hotline.models import HotlineOrder, HotlineSystem, Visit, digest
 from civicloop.notify import webhook
@@ -101,9 +101,9 @@ def _receive_by_address(order: HotlineOrder) -> HotlineOrder:
     if not order.address:
         raise InvalidInput.field("address", _("A hotline order needs coordinates (lon and lat) or an address."))
     _check_waiting_fields(order)
-    candidates = [c for c in geocoding.geocode(order.address, limit=CANDIDATES_KEPT) if c.grid]
+    candidates = placing.candidates(order.address, limit=CANDIDATES_KEPT)
     order.candidates = [_candidate_row(c) for c in candidates]
-    best = sure_candidate(candidates, settings.HOTLINE_GEOCODE_PLACE_CONFIDENCE)
+    best = placing.sure_candidate(candidates, settings.HOTLINE_GEOCODE_PLACE_CONFIDENCE)
     if best is not None:
         return _place(order, lon=best.lon, lat=best.lat, crs="wgs84", placement="geocoder", found=order.candidates[0])
     order.status = HotlineOrder.Status.TO_LOCATE
@@ -112,23 +112,7 @@ def _receive_by_address(order: HotlineOrder) -> HotlineOrder:
     return order
 
 
-CANDIDATES_KEPT = 5
-# Two answers this close in confidence but this far apart are two places, not one: the address is
-# ambiguous (文兰路 read as 文萃路 or as 文澜路), so a person chooses.
-AMBIGUOUS_MARGIN = 0.1
-AMBIGUOUS_APART_M = 100
-
-
-def sure_candidate(candidates: list, threshold: float):
-    """The geocoder's best answer when it is sure enough and no other answer is nearly as sure elsewhere."""
-    if not candidates or candidates[0].confidence < threshold:
-        return None
-    best = candidates[0]
-    for other in candidates[1:]:
-        if other.confidence >= best.confidence - AMBIGUOUS_MARGIN and \
-                geocoding.metres(best.lon, best.lat, other.lon, other.lat) > AMBIGUOUS_APART_M:
-            return None
-    return best
+CANDIDATES_KEPT = placing.CANDIDATES_KEPT
 
 
 def _candidate_row(c) -> dict:
