@@ -108,4 +108,5 @@ def test_the_command_names_the_candidates_of_a_refused_address(tmp_path, gazette
     call_command("import_cases", str(source), mapping=str(write_mapping(tmp_path)), stdout=out)
     text = out.getvalue()
     assert "新增 imported 1" in text and "错误 bad 1" in text
+    assert "第2行：按地址定位：红竹园路154号" in text  # the placed row says where it went
     assert f"第3行：缺少经纬度，且地址「{AMBIGUOUS}」不能确定位置" in text and "文萃路65号" in text

@@ -47,6 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  第{line}行：外部编号 {external_id} 已导入，跳过 / line {line}: {external_id} already present, skipped")
         if len(result.present) > 20:
             self.stdout.write(f"  …另有 {len(result.present) - 20:,} 行已存在 / … {len(result.present) - 20:,} more already present")
+        for placed in result.placed:
+            self.stdout.write(f"  {placed}")
         for problem in result.problems:
             self.stdout.write(self.style.ERROR(f"  {problem}"))
 
