@@ -7,6 +7,7 @@ Like the geography itself these shapes are synthetic; the names are the city's r
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from shapely import affinity
 from shapely.geometry import LineString, Point, box
 
@@ -61,10 +62,10 @@ def _buildings() -> list[tuple[str, object]]:
 
 def seed(stdout) -> None:
     if ReferenceFeature.objects.exists():
-        stdout.write("  参考图层已存在，跳过 / reference layers exist; skipped\n")
+        stdout.write("  " + _("Reference layers exist; skipped.") + "\n")
         return
     with transaction.atomic():
         made = {layer: save_features(layer, features, source=SOURCE)
                 for layer, features in ((Layer.ROAD, _roads()), (Layer.WATER, _water()), (Layer.BUILDING, _buildings()))}
-    stdout.write(f"  参考图层 reference layers: {made[Layer.ROAD]} roads, {made[Layer.WATER]} water, "
-                 f"{made[Layer.BUILDING]} buildings\n")
+    stdout.write("  " + _("Reference layers: %(roads)d roads, %(water)d water, %(buildings)d buildings.") % {
+        "roads": made[Layer.ROAD], "water": made[Layer.WATER], "buildings": made[Layer.BUILDING]} + "\n")

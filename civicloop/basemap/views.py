@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.gzip import gzip_page
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicloop.basemap import queries, tilefile
@@ -42,7 +43,7 @@ def features(request):
     try:
         bbox = parse_bbox(request.GET.get("bbox"), required=True)
         zoom = _integer(request.GET, "zoom", default=12, low=0, high=22,
-                        message="缩放级别 zoom 须为 0–22 的整数 / zoom must be 0..22")
+                        message=_("zoom must be a whole number from 0 to 22"))
         areas = request.GET.get("areas", "") in ("1", "true")
         body = queries.features(bbox, zoom, areas=areas)
     except ServiceError as error:

@@ -79,10 +79,20 @@ def get_case(user, reference: str, *, for_action: bool = False) -> Case:
     """404 when missing or out of scope (never reveal that it exists); 403 for read-only staff acting."""
     case = Case.objects.filter(reference=reference).first()
     if case is None or not access.can_see(user, case):
-        raise NotFound(f"案件不存在或无权查看 / case {reference} not found")
+        raise _not_found(reference)
     if for_action and access.is_read_only(user):
         raise Forbidden("管理员账号不能办理案件 / administrators cannot act on cases")
     return case
+
+
+def _require_in_scope(case, user) -> None:
+    if not access.can_see(user, case):
+        raise _not_found(case.reference)
+
+
+def _not_found(reference: str) -> NotFound:
+    # The same answer whether it is missing or out of scope: a case's existence is not revealed.
+    return NotFound(_("Case %(reference)s was not found, or is outside your area.") % {"reference": reference})
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -186,8 +196,7 @@ def new_case(actor, fields: dict, now: datetime, *, reference: str) -> tuple[Cas
 
 
 def _act(case: Case, user, action: str, *, version: int | None, now: datetime | None = None, **kwargs) -> Case:
-    if not access.can_see(user, case):
-        raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
+    _require_in_scope(case, user)
     if access.is_read_only(user):
         raise Forbidden("管理员账号不能办理案件 / administrators cannot act on cases")
     if not command.may_act_on(user, case, action):
@@ -538,8 +547,7 @@ def set_public(case, user, *, public: bool | None, reason: str = "", version=Non
     them (cases.publicity decides who sees what). The desk reads reports, so the desk decides; the
     state does not move, but the event keeps who decided, when and why, and the version check
     holds as for every change."""
-    if not access.can_see(user, case):
-        raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
+    _require_in_scope(case, user)
     if access.is_read_only(user) or getattr(user, "role", "") not in PUBLISH_ROLES:
         raise Forbidden(_("Only operators, shift leaders and commanders can make a report public."))
     if public is None:
@@ -609,8 +617,7 @@ def hand_back_case(case, user, *, reason: str = "", version=None, now=None) -> C
 
 
 def _check_city_leader(case, user) -> None:
-    if not access.can_see(user, case):
-        raise NotFound(f"案件不存在或无权查看 / case {case.reference} not found")
+    _require_in_scope(case, user)
     if (access.is_read_only(user) or getattr(user, "scope", "") != Scope.CITY
             or getattr(user, "role", "") not in TAKE_OVER_ROLES):
         raise Forbidden(_("Only the city centre's shift leaders and commanders take a case over or hand it back."))

@@ -223,7 +223,7 @@ def citizen_case(request: HttpRequest, reference: str, code: str = "") -> tuple[
     opens the public view only: what it shows is for cases.publicity (`visible_photos`)."""
     link = _link(request, reference, code)
     if link is None:
-        raise NotFound("没有找到您的这条上报 / no report of yours with this number")
+        raise NotFound(_("No report of yours has this number."))
     return link.case, link
 
 
