@@ -85,17 +85,23 @@ def go_live_checks() -> list[tuple[str, Callable]]:
 
 def road_at(lon: float, lat: float, max_m: float) -> str:
     """The code of the nearest road within max_m metres, from the first app that answers; "" for none."""
-    for _app, path in _declared("road_at"):
-        if code := _callable(path)(lon, lat, max_m):
+    for provider in _providers("road_at"):
+        if code := provider(lon, lat, max_m):
             return code
     return ""
 
 
 def road_name(code: str) -> str:
-    for _app, path in _declared("road_name"):
-        if name := _callable(path)(code):
+    for provider in _providers("road_name"):
+        if name := provider(code):
             return name
     return ""
+
+
+@cache
+def _providers(name: str) -> tuple[Callable, ...]:
+    # road_at runs for every new case (Open311's hot path): the app registry is walked once, not per report.
+    return tuple(_callable(path) for _app, path in _declared(name))
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:
