@@ -118,9 +118,9 @@ def normalise(text: str) -> str:
 
 
 def strip_divisions(text: str, names: Iterable[str] = ()) -> str:
-    """Drops leading administrative names ("云南省蒙自市文澜街道…"): the ones given, longest first,
-    and a leading province. A name's short form (蒙自 for 蒙自市) goes too, unless what follows makes
-    it the start of a road's or a place's name (蒙自路, 文澜街)."""
+    """Drops leading administrative names ("福建省晋江市青阳街道…"): the ones given, longest first,
+    and a leading province. A name's short form (晋江 for 晋江市) goes too, unless what follows makes
+    it the start of a road's or a place's name (晋江路, 青阳街)."""
     full = sorted({normalise(n) for n in names if n}, key=len, reverse=True)
     short = sorted({_short(n) for n in full if len(_short(n)) >= 2 and _short(n) != n}, key=len, reverse=True)
     text = _GENERIC_PREFIX.sub("", text, count=1) or text
@@ -143,12 +143,12 @@ def strip_divisions(text: str, names: Iterable[str] = ()) -> str:
     return text
 
 
-# Only a city's or a county's name is said without its ending as a prefix ("蒙自学府路"); a street's or a
-# community's short name (天马 of 天马社区) is far more often the start of a road or a place (天马菜市场).
+# Only a city's or a county's name is said without its ending as a prefix ("晋江学府路"); a street's or a
+# community's short name (青华 of 青华社区) is far more often the start of a road or a place (青华菜市场).
 _DIVISION_ENDINGS = ("自治州", "自治县", "市", "州", "县", "区")
 _ADMIN_ENDINGS = ("省", "自治区", "州", "盟", "地区", "市", "县", "区")
 # After a short division name, these mean the name was the start of a road's or a place's name
-# (蒙自路, 文澜街), one of two roads (建设与文萃交叉口: 建设路, not 建设社区), or a landmark (南湖以东30米).
+# (晋江路, 青阳街), one of two roads (建设与青华交叉口: 建设路, not 建设社区), or a landmark (南湖以东30米).
 _NAME_CONTINUES = tuple(ROAD_SUFFIXES) + ("北", "南", "东", "西", "中", "大", "小", "新", "老", "广场", "公园", "湖",
                                           "山", "河", "桥", "站", "医院", "学校", "中学", "小学", "花园", "小区",
                                           "与", "和", "跟", "同", "及", "、", "/", "&",
@@ -156,7 +156,7 @@ _NAME_CONTINUES = tuple(ROAD_SUFFIXES) + ("北", "南", "东", "西", "中", "�
 
 
 def _before_known(text: str, full: list[str]) -> str:
-    """"红河州蒙自市…": a higher division the data does not know, written before one it does, goes too —
+    """"泉州市晋江市…": a higher division the data does not know, written before one it does, goes too —
     only when it ends as a division's name does (州, 市 …), so 广州路 is never cut."""
     for name in full:
         at = text.find(name, 1, 16)

@@ -79,7 +79,7 @@ class Words:
 
     lon: float
     lat: float
-    line: str  # "蒙自市文澜街道天马路12号附近（约15米）"
+    line: str  # "晋江市青阳街道青华路12号附近（约15米）"
     door: Nearby | None = None
     poi: Nearby | None = None
     road: Nearby | None = None
@@ -501,7 +501,7 @@ def reverse(lon: float, lat: float) -> Words:
 
 
 def address_line(city: str, street: str, door: Nearby | None, poi: Nearby | None, road: Nearby | None) -> str:
-    """"蒙自市文澜街道天马路12号附近（约15米）": the nearest named thing, with how far (Chinese data)."""
+    """"晋江市青阳街道青华路12号附近（约15米）": the nearest named thing, with how far (Chinese data)."""
     prefix = f"{city}{street}"
     nearest = min((n for n in (door, poi) if n is not None), key=lambda n: n.distance_m, default=None)
     if nearest is None or nearest.distance_m > 300:
