@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from civicloop.console import tiles
 from civicloop.console.guards import staff_page
-from civicloop.geo import importing
+from civicloop.geo import importing, staging
 from civicloop.org.roles import Role, Scope
 
 CRS_CHOICES = [
@@ -50,7 +50,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importing.MAX_UPLOAD_BYTES:
+        if upload.size > staging.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(gettext_lazy("The file is too large."))
         return upload
 
@@ -72,14 +72,14 @@ class ImportForm(forms.Form):
 def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        item = importing.stage(form.cleaned_data["file"], form.cleaned_data["kind"], form.options(), user=request.user)
-        importing.check_staged(item, user=request.user)
+        item = staging.stage(form.cleaned_data["file"], form.cleaned_data["kind"], form.options(), user=request.user)
+        staging.check_staged(item, user=request.user)
         return redirect("geo:import_preview", token=item.token)
     return render(request, "geo/import.html", {"form": form}, status=422 if form.errors else 200)
 
 
-def _item(request, token: str) -> importing.Staged:
-    item = importing.staged(token, user=request.user)
+def _item(request, token: str) -> staging.Staged:
+    item = staging.staged(token, user=request.user)
     if item is None:
         raise Http404
     return item
@@ -88,7 +88,7 @@ def _item(request, token: str) -> importing.Staged:
 @administrators
 def import_preview(request, token: str):
     item = _item(request, token)
-    report = importing.staged_report(item)
+    report = staging.staged_report(item)
     if report is None:
         raise Http404
     return render(request, "geo/import_report.html", {
@@ -99,7 +99,7 @@ def import_preview(request, token: str):
 
 @administrators
 def import_preview_layer(request, token: str):
-    body = importing.staged_preview(_item(request, token))
+    body = staging.staged_preview(_item(request, token))
     for feature in body["features"]:
         feature["geometry"] = tiles.geometry_to_display(feature["geometry"])
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
@@ -109,6 +109,6 @@ def import_preview_layer(request, token: str):
 @administrators
 def import_confirm(request, token: str):
     item = _item(request, token)
-    report = importing.confirm_staged(item, user=request.user)
+    report = staging.confirm_staged(item, user=request.user)
     return render(request, "geo/import_report.html", {"report": report, "item": item, "preview": False},
                   status=200 if report.applied else 422)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from civicloop.geo import importing
+from civicloop.geo import staging
 from civicloop.geo.index import as_geojson
 from civicloop.geo.models import Division, Grid
 from tests.geo import geofiles
@@ -115,12 +115,12 @@ def test_expired_uploads_are_thrown_away(far_community, tmp_path, stage_dir, sig
     admin = signed_in("admin")
     response = admin.post(PAGE, {"kind": "grids", "file": upload(tmp_path, geofiles.four_grids()), "crs": ""})
     folder = next(stage_dir.iterdir())
-    old = time.time() - importing.STAGE_HOURS * 3600 - 60
+    old = time.time() - staging.STAGE_HOURS * 3600 - 60
     meta = folder / "meta.json"
     meta.write_text(meta.read_text().replace('"created": ', f'"created": {old}, "was": '))
     assert admin.get(response["Location"]).status_code == 404
     os.utime(folder, (old, old))
-    assert importing.purge_expired() == 1 and not folder.exists()
+    assert staging.purge_expired() == 1 and not folder.exists()
 
 
 def test_a_long_report_shows_its_first_thousand_rows_and_says_so(far_community, tmp_path, stage_dir, signed_in):
