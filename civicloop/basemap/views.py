@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicloop.basemap import queries, tilefile
-from civicloop.console.views.maps import _integer, _problem, parse_bbox
+from civicloop.console.views.maps import _integer, parse_bbox
 from civicloop.core.errors import ServiceError
 
 
