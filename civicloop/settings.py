@@ -192,6 +192,7 @@ INSTALLED_APPS = [
     "civicloop.golive",
     "civicloop.basemap",
     "civicloop.gazetteer",
+    "civicloop.ops",
 ]
 
 MIDDLEWARE = [
