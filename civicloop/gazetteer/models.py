@@ -11,6 +11,7 @@ insert in bulk.
 from __future__ import annotations
 
 import json
+import math
 
 import shapely
 from django.conf import settings
@@ -23,6 +24,7 @@ from civicloop.gazetteer import rules
 # Bumped in the transaction of every write (imports, console edits, the demo seed): the geocoder's
 # per-process name index (geocoding.py) follows it as the grid index follows "grids".
 REVISION = "gazetteer"
+M_PER_DEG = 111_320.0
 
 
 class Entry(models.Model):
@@ -113,6 +115,13 @@ def representative_point(geom):
     return geom.representative_point()
 
 
+def line_metres(geom) -> float:
+    """A line's length in metres (equirectangular at its own latitude: exact enough within a city)."""
+    middle = (geom.bounds[1] + geom.bounds[3]) / 2
+    kx = M_PER_DEG * math.cos(math.radians(middle))
+    return float(shapely.length(shapely.transform(geom, lambda xy: xy * (kx, M_PER_DEG))))
+
+
 def _indexes(prefix: str, *, points: bool = True) -> list[models.Index]:
     """Box columns for reverse lookups (point → nearest entries: a range on lon, then lat)."""
     indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name=f"{prefix}_box")]
@@ -142,6 +151,40 @@ class Road(Entry):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoadSegment(Entry):
+    """A part of a road (路段): between two cross streets, or a piece the survey cut, as a line.
+
+    `from_name` and `to_name` are the cross streets at its ends as the city names them ("" at a road's
+    open end); an import fills a missing one from the roads that meet that end."""
+
+    road = models.ForeignKey(Road, models.PROTECT, related_name="segments", verbose_name=_("road"))
+    from_name = models.CharField(_("from"), max_length=120, blank=True, default="",
+                                 help_text=_("The cross street where it starts."))
+    to_name = models.CharField(_("to"), max_length=120, blank=True, default="",
+                               help_text=_("The cross street where it ends."))
+    length_m = models.FloatField(_("length (m)"), editable=False, default=0)
+    SHAPES = ("LineString", "MultiLineString")
+
+    class Meta:
+        ordering = ["road", "id"]
+        verbose_name = _("road segment")
+        verbose_name_plural = _("road segments")
+        indexes = _indexes("gaz_segment", points=False)
+        constraints = [_code_unique("gaz_segment")]
+
+    def __str__(self) -> str:
+        return self.display_name()
+
+    def display_name(self) -> str:
+        road = self.road.name if self.road_id else ""
+        return rules.segment_label(road, self.from_name, self.to_name)
+
+    def fill_derived(self, *, geometry=None, locate=None) -> None:
+        geom = geometry if geometry is not None else self.shape()
+        self.length_m = round(line_metres(geom), 1)
+        super().fill_derived(geometry=geom, locate=locate)
 
 
 class DoorPlate(Entry):

@@ -69,6 +69,14 @@ def parse_door_number(text: str) -> tuple[int, int, str]:
     return main, sub, f"{main}-{sub}" if match.group(2) else str(main)
 
 
+def segment_label(road: str, start: str, end: str) -> str:
+    """天马路（银河路—学府路）: the road and the cross streets at its ends, as Chinese addresses name a
+    路段; an open end is left blank (天马路（银河路—）)."""
+    if not (start or end):
+        return road
+    return f"{road}（{start}—{end}）"
+
+
 def door_label(key: str) -> str:
     """The number as a plate shows it: '12-3' → '12-3号'."""
     return f"{key}号"
