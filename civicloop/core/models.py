@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Revision(models.Model):
@@ -57,3 +58,57 @@ class Throttle(models.Model):
         verbose_name = "失败尝试 failed try"
         verbose_name_plural = verbose_name
         indexes = [models.Index(fields=["key", "at"], name="throttle_key_time")]
+
+
+class ChangeRecord(models.Model):
+    """One change to a piece of configuration (a routing rule, a time limit, a points rule, a staff
+    member's role…): who, when, which object, the changed fields before and after, and through which
+    door. Written by `core.changes.record` in the transaction that saves the change, so a change that
+    rolls back leaves no record and a saved one always has its record.
+
+    Append-only like AccessLog: nothing updates a row and the admin cannot change or delete one.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+
+    class Via(models.TextChoices):
+        CONSOLE = "console", _("console")
+        ADMIN = "admin", _("admin")
+        API = "api", _("API")
+        COMMAND = "command", _("command")
+        IMPORT = "import", _("import")
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    user = models.ForeignKey("org.User", models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("changed by"))
+    # The staff member's username (kept if the account is deleted) or a system label ("command:city init").
+    actor = models.CharField(_("actor"), max_length=150)
+    content_type = models.ForeignKey("contenttypes.ContentType", models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("kind"))
+    # Text, not an integer: a few configuration rows are keyed by a code.
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    via = models.CharField(_("through"), max_length=10, choices=Via.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("configuration change")
+        verbose_name_plural = _("configuration changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="change_object_time"),
+                   models.Index(fields=["user", "at"], name="change_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("the change log is append-only")
+        super().save(*args, **kwargs)
