@@ -148,7 +148,7 @@ def run(kind: str, seconds: float, clients: int, workers: int, processing: str, 
 
         connections.close_all()
         port = free_port()
-        from civicloop.core.management.commands.serve import gunicorn_argv
+        from civicloop.ops.management.commands.serve import gunicorn_argv
 
         env = {**os.environ, "CIVICLOOP_NOTIFY_BACKEND": "null", "CIVICLOOP_LOG_LEVEL": "WARNING",
                "CIVICLOOP_IMAGE_PROCESSING": processing}

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from civicloop.api import api
 from civicloop.hotline.api import api as hotline_api
 from civicloop.iot.api import api as iot_api
-from civicloop.core.views import healthz
+from civicloop.ops.views import healthz
 
 admin.site.site_header = "civicloop 数字城管 管理后台"
 admin.site.site_title = "civicloop"

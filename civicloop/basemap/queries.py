@@ -12,7 +12,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from civicloop.basemap.models import ReferenceFeature
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.jurisdiction import REVISION as DIVISIONS
 

@@ -3,7 +3,7 @@
 Counts come from the evaluation's daily counters (evaluation.queries), never from a scan of the
 case table; only what is live by nature is read from cases: open cases by light (the deadline
 indexes) and the most urgent of them for the map. Everything is in WGS-84 except the map points,
-which go out in the display system of the configured tiles (console.tiles).
+which go out in the display system of the configured tiles (geo.tiles).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.console.views.maps import light_expression
 from civicloop.evaluation import queries as evaluation
 from civicloop.evaluation.models import DailyCount

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from civicloop.bigscreen import queries
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.console.views.maps import _json, _polygon_feature, json_view
 from civicloop.geo.models import Division
 from civicloop.org.roles import Scope

@@ -25,8 +25,9 @@ from civicloop.cases.models import Case
 from civicloop.citizens import services
 from civicloop.cases import publicity
 from civicloop.citizens.intake import citizen_case, link_description, public_timeline, visible_photos
+from civicloop.citizens.personal import delete_citizen, export_citizen
 from civicloop.citizens.status import plain_state
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.core.errors import InvalidInput, NotFound
 from civicloop.facilities import scan
 from civicloop.notify import wechat
@@ -65,8 +66,6 @@ def my_data(request):
 
 @never_cache
 def my_data_export(request):
-    from civicloop.core.personal import export_citizen
-
     citizen = services.current_citizen(request)
     if citizen is None:
         return redirect("citizens:login")
@@ -78,8 +77,6 @@ def my_data_export(request):
 
 @require_POST
 def my_data_delete(request):
-    from civicloop.core.personal import delete_citizen
-
     citizen = services.current_citizen(request)
     if citizen is None:
         return redirect("citizens:login")

@@ -11,7 +11,7 @@ from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Action, State
 from civicloop.classifier.queries import suggest as suggest_categories
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.console.forms import FORMS, ActionForm
 from civicloop.duplicates.queries import candidates as duplicate_candidates
 from civicloop.lib.i18n import pick

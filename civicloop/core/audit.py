@@ -1,6 +1,9 @@
-"""Recording staff views of citizens' personal data in the append-only AccessLog."""
+"""Recording staff views of citizens' personal data in the append-only AccessLog, and forgetting old rows."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
 from civicloop.core import context
@@ -24,3 +27,10 @@ def record_many(user, *, what: str, subjects: list[str], where: str) -> None:
     AccessLog.objects.bulk_create([AccessLog(at=now, user=staff, username=getattr(staff, "username", "")[:150],
                                              what=what[:40], subject=s[:60], where=where[:20], request_id=request_id)
                                    for s in subjects])
+
+
+def forget_old_access_log(*, now: datetime | None = None) -> int:
+    """Worker job: rows older than CIVICLOOP_ACCESS_LOG_KEEP_DAYS go, one bounded batch per call."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_KEEP_DAYS)
+    ids = list(AccessLog.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:5000])
+    return AccessLog.objects.filter(pk__in=ids).delete()[0] if ids else 0

@@ -23,6 +23,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         road_name = "civicloop.gazetteer.roads.road_name", callable(code) -> str, names it. Cases keep the code.
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
+    image_sources = "civicloop.geo.tiles.tile_hosts"
+        callable() -> list of origins pages load images from (the map tiles); core.security adds them to
+        the content security policy's img-src
 """
 from __future__ import annotations
 
@@ -118,3 +121,10 @@ def _reverse(url_name: str) -> str:
         return reverse(url_name)
     except NoReverseMatch:
         return ""
+def image_sources() -> list[str]:
+    sources = []
+    for _app, path in _declared("image_sources"):
+        sources += [origin for origin in _callable(path)() if origin not in sources]
+    return sources
+
+

@@ -7,38 +7,13 @@ allowed: Leaflet and ECharts set them, and a style cannot run code.
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 
-
-def tile_hosts() -> list[str]:
-    """The map tile origins the maps draw from (console.tiles: every layer, 天地图's labels too), as CSP sources.
-
-    A `{s}` subdomain pattern (t{s}.tianditu.gov.cn, webrd0{s}.is.autonavi.com) becomes a wildcard on
-    its first label. Tiles served by this site (a city's MBTiles/PMTiles file) are 'self' already."""
-    from civicloop.console.tiles import tile_config
-
-    hosts = []
-    for layer in tile_config()["layers"]:
-        host = _origin(layer["url"])
-        if host and host not in hosts:
-            hosts.append(host)
-    return hosts
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url.replace("{s}", "0"))
-    if not parts.scheme or not parts.netloc:
-        return ""  # a relative URL: tiles served by this site ('self')
-    host = parts.netloc
-    if "{s}" in urlsplit(url).netloc.split(".")[0]:
-        host = "*." + host.split(".", 1)[1]
-    return f"{parts.scheme}://{host}"
+from civicloop.core import extensions
 
 
 def content_security_policy() -> str:
-    images = " ".join(["'self'", "data:", "blob:", *tile_hosts(), *settings.CSP_EXTRA_IMG_SRC])
+    images = " ".join(["'self'", "data:", "blob:", *extensions.image_sources(), *settings.CSP_EXTRA_IMG_SRC])
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from civicloop.cases.rules import Kind
 from civicloop.citizens import services as citizens
 from civicloop.citizens.status import plain_state
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.core.errors import ServiceError
 from civicloop.facilities import access, exporting, importing, queries, rules
 from civicloop.facilities.labels import Label, Sheet, write_sheet

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civicloop.console import tiles
-from civicloop.console.guards import staff_page
+from civicloop.geo import tiles
+from civicloop.core.guards import staff_page
 from civicloop.geo import importing, staging
 from civicloop.org.roles import Role, Scope
 

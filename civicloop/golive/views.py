@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from civicloop.console.guards import staff_page
+from civicloop.core.guards import staff_page
 from civicloop.golive import checks
 from civicloop.org.roles import Role, Scope
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicloop.console import tiles
-from civicloop.console.guards import staff_page
+from civicloop.geo import tiles
+from civicloop.core.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.hotline import access, services
 from civicloop.hotline.models import HotlineOrder, HotlineSystem

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicloop.console.guards import staff_page
+from civicloop.core.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.iot import access, rules, services
 from civicloop.iot.models import Alarm, Device, Event, Rule

@@ -9,3 +9,6 @@ class OpsConfig(AppConfig):
     name = "civicloop.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from civicloop.ops import checks  # noqa: F401  registers the production checks

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from civicloop.core.errors import ServiceError
-from civicloop.console.guards import staff_page
+from civicloop.core.guards import staff_page
 from civicloop.reports import services
 from civicloop.reports.fonts import FontMissing
 from civicloop.reports.models import Report

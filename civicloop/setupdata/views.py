@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicloop.console.guards import staff_page
+from civicloop.core.guards import staff_page
 from civicloop.setupdata import access, importing, invites, workbooks
 from civicloop.setupdata.columns import KINDS
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.lib import coords
 from tests.basemap.conftest import page_map_config
 from tests.conftest import WENLAN

@@ -26,7 +26,7 @@ from tests.hardening.endpoints import LOGIN_PAGES, site_endpoints, walk
 # URL name → why anyone may call it. Reviewed by the lead; keep the reason honest.
 PUBLIC = {
     "/": "redirects to the console, which asks for sign-in",
-    "admin:login": "the admin's sign-in page (throttled like the console's: core.admin_login)",
+    "admin:login": "the admin's sign-in page (throttled like the console's: org.admin_login)",
     "admin:logout": "signing out is harmless",
     "healthz": "load balancers' health check: database up or down, nothing else",
     "set_language": "sets the language cookie and redirects",

@@ -15,7 +15,7 @@ from civicloop.cases import services
 from civicloop.cases.models import Case
 from civicloop.citizens import services as citizens
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode
-from civicloop.core import retention
+from civicloop.citizens import retention
 from civicloop.core.models import AccessLog
 from tests.conftest import WENLAN
 
@@ -182,7 +182,7 @@ def test_production_refuses_to_start_with_development_defaults(env, words, tmp_p
 
 
 def test_production_refuses_accounts_that_still_have_the_demo_password(settings):
-    from civicloop.core.checks import no_demo_accounts_in_production
+    from civicloop.ops.checks import no_demo_accounts_in_production
 
     assert no_demo_accounts_in_production() == []  # not production: demos are fine
     settings.ENVIRONMENT = "production"

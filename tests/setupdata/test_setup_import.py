@@ -300,7 +300,7 @@ def test_an_imported_staff_member_sets_a_password_signs_in_and_sees_only_their_s
 
 
 def test_a_new_account_has_no_password_until_its_link_is_used(filled):
-    from civicloop.core.checks import DEMO_PASSWORD
+    from civicloop.ops.checks import DEMO_PASSWORD
 
     importing.import_file("staff", filled("staff", [{"username": "new.one", "name": "新人", "role": "监督员",
                                                      "scope": "全市"}]))

@@ -28,7 +28,7 @@ from shapely.geometry import shape
 
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
-from civicloop.console import tiles
+from civicloop.geo import tiles
 from civicloop.core.errors import InvalidInput, ServiceError
 from civicloop.geo.extent import extent
 from civicloop.geo.models import Division, Grid

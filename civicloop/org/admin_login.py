@@ -6,6 +6,7 @@ from functools import wraps
 from django.http import HttpResponse
 
 from civicloop.core.net import client_ip
+from civicloop.org import services as org
 
 
 def throttled(login_view):
@@ -13,8 +14,6 @@ def throttled(login_view):
     def view(request, extra_context=None):
         if request.method != "POST":
             return login_view(request, extra_context)
-        from civicloop.org import services as org
-
         username, ip = request.POST.get("username", "").strip(), client_ip(request)
         locked = org.lockout(username, ip)
         if locked:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from civicloop.core.backup import BackupError, restore
+from civicloop.ops.backup import BackupError, restore
 
 
 class Command(BaseCommand):

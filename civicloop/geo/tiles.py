@@ -9,11 +9,13 @@ polygons are converted on the server before they are sent. With no tiles, the ci
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from civicloop.geo.extent import extent
 from civicloop.lib import coords
 
 _TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
@@ -95,8 +97,6 @@ def tile_config() -> dict:
 def map_config() -> dict:
     """Everything a map page needs to open: tiles, attribution, the jurisdiction's centre and bounds in
     the tiles' system."""
-    from civicloop.geo.extent import extent
-
     config = tile_config()
     view = extent()
     x0, y0 = to_display(view.bounds[0], view.bounds[1])
@@ -141,3 +141,27 @@ def geometry_to_display(geometry: dict) -> dict:
     if kind == "MultiPolygon":
         return {"type": kind, "coordinates": [[ring_to_display(r) for r in poly] for poly in coordinates]}
     return geometry
+
+
+def tile_hosts() -> list[str]:
+    """The map tile origins the maps draw from (every layer, 天地图's labels too): GeoConfig.image_sources,
+    which core.security puts in the content security policy.
+
+    A `{s}` subdomain pattern (t{s}.tianditu.gov.cn, webrd0{s}.is.autonavi.com) becomes a wildcard on
+    its first label. Tiles served by this site (a city's MBTiles/PMTiles file) are 'self' already."""
+    hosts = []
+    for layer in tile_config()["layers"]:
+        host = _origin(layer["url"])
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.replace("{s}", "0"))
+    if not parts.scheme or not parts.netloc:
+        return ""  # a relative URL: tiles served by this site ('self')
+    host = parts.netloc
+    if "{s}" in urlsplit(url).netloc.split(".")[0]:
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"

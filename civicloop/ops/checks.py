@@ -11,15 +11,14 @@ from django.contrib.auth.hashers import check_password
 from django.core.checks import Error, register
 from django.db import DatabaseError
 
-DEMO_PASSWORD = "civicloop-demo"
+from civicloop.demo.city import DEMO_PASSWORD
+from civicloop.org.models import User
 
 
 @register()
 def no_demo_accounts_in_production(app_configs=None, **kwargs):
     if settings.ENVIRONMENT != "production":
         return []
-    from civicloop.org.models import User
-
     try:
         candidates = list(User.objects.filter(is_active=True, username__in=_demo_usernames())
                           .values_list("username", "password"))

@@ -11,14 +11,17 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.cases import publicity
+from civicloop.cases.models import Case
+from civicloop.citizens.models import LoginCode
+from civicloop.citizens.status import plain_state
+from civicloop.notify.models import Delivery
+
 FORMAT = "civicloop.citizen-export/1"
 
 
 def export_citizen(citizen) -> dict:
     """Everything held about this citizen, as plain JSON types."""
-    from civicloop.citizens.models import LoginCode
-    from civicloop.citizens.status import plain_state
-    from civicloop.notify.models import Delivery
 
     links = citizen.case_links.select_related("case", "case__category").order_by("created_at")
     recipients = [r for r in (citizen.phone, citizen.wechat_openid) if r]
@@ -45,9 +48,6 @@ def export_citizen(citizen) -> dict:
 
 def delete_citizen(citizen) -> None:
     """The account goes; the reports stay, anonymised (see the module's docstring)."""
-    from civicloop.cases.models import Case
-    from civicloop.citizens.models import LoginCode
-    from civicloop.notify.models import Delivery
 
     phone, openid = citizen.phone, citizen.wechat_openid
     with transaction.atomic():
@@ -63,8 +63,6 @@ def delete_citizen(citizen) -> None:
 
 def _report_text(link) -> dict:
     """A followed case's words are its reporter's: in the export only where cases.publicity makes them public."""
-    from civicloop.cases import publicity
-
     reporter = not link.followed
     shown = publicity.shows_details(link.case, is_reporter=reporter)
     facts, mode = publicity.facts_of(link.case), publicity.mode()

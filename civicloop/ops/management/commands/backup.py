@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from civicloop.core.backup import BackupError, backup
+from civicloop.ops.backup import BackupError, backup
 
 
 class Command(BaseCommand):

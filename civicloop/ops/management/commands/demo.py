@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from civicloop.cases.models import Case
-from civicloop.core.management.commands.serve import gunicorn_argv
+from civicloop.ops.management.commands.serve import gunicorn_argv
 
 
 class Command(BaseCommand):

@@ -15,6 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicloop.cases.models import Case
+from civicloop.cases.rules import Kind
+from civicloop.citizens.models import CitizenReport
+
 BATCH = 1000
 PASS_EVERY_SECONDS = 3600
 _next_pass = {"reporters": 0.0}
@@ -31,10 +35,6 @@ def anonymise_due(*, now: datetime | None = None, force: bool = False) -> int:
 
 def anonymise_reporters(*, now: datetime | None = None, limit: int = BATCH) -> int:
     """Remove the reporter's personal data from up to `limit` cases finished before the retention cut."""
-    from civicloop.cases.models import Case
-    from civicloop.cases.rules import Kind
-    from civicloop.citizens.models import CitizenReport
-
     cutoff = (now or timezone.now()) - timedelta(days=settings.REPORTER_RETENTION_DAYS)
     # reported_at < cutoff lets the (reported_at, id) index skip recent cases; a finished case was
     # last updated after it was reported.
@@ -50,10 +50,3 @@ def anonymise_reporters(*, now: datetime | None = None, limit: int = BATCH) -> i
         CitizenReport.objects.filter(case_id__in=ids, citizen__isnull=False).delete()
     return len(ids)
 
-
-def forget_old_access_log(*, now: datetime | None = None) -> int:
-    from civicloop.core.models import AccessLog
-
-    cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_KEEP_DAYS)
-    ids = list(AccessLog.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:5000])
-    return AccessLog.objects.filter(pk__in=ids).delete()[0] if ids else 0

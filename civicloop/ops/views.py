@@ -1,0 +1,31 @@
+"""The site's health answer for load balancers: it asks the database and the working-day calendar."""
+import time
+
+from django.db import connection
+from django.http import JsonResponse
+
+from civicloop import __version__
+from civicloop.taxonomy.queries import calendar_status
+
+
+def healthz(request):
+    """Load balancers call this: 200 when the database answers, 503 when it does not; "degraded"
+    (still 200) while the coming year's holiday arrangement is unknown."""
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not healthy", never a 500 page
+        return JsonResponse(
+            {"status": "error", "database": {"ok": False, "vendor": connection.vendor, "error": str(exc)[:200]}},
+            status=503,
+        )
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    # Still 200 when degraded: the instance serves; someone has work to do (docs/calendar.md).
+    cal = calendar_status()
+    return JsonResponse({
+        "status": "ok" if cal.ok else "degraded", "version": __version__,
+        "database": {"ok": True, "vendor": connection.vendor, "ms": ms},
+        "calendar": {"ok": cal.ok, "year": cal.year, **({"reason": cal.problem} if not cal.ok else {})},
+    })
