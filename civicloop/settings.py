@@ -239,7 +239,10 @@ def _database() -> dict:
         # Writers take turns through a lock file instead of SQLite's sleeping busy handler
         # (civicloop/core/sqlite/base.py). Connections are kept like PostgreSQL's: opening one
         # reads the whole schema again, which cost a report more than its own statements.
-        config["ENGINE"] = "civicloop.core.sqlite"
+        # CIVICLOOP_SQLITE_WRITER_TURNS=false runs Django's own backend with the same pragmas (WAL,
+        # IMMEDIATE), to re-measure what the turns still win (docs/performance.md).
+        if env.boolean("CIVICLOOP_SQLITE_WRITER_TURNS", True):
+            config["ENGINE"] = "civicloop.core.sqlite"
         config["OPTIONS"] = {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
             # BEGIN, so two writers queue (busy timeout) instead of deadlocking on upgrade.
@@ -258,6 +261,9 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# Intake's rows share one round trip on PostgreSQL inside core.bulk.batch(); false sends each row as
+# it comes, to re-measure what the batching still wins (docs/performance.md).
+CIVICLOOP_BULK_BATCH = env.boolean("CIVICLOOP_BULK_BATCH", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -11,6 +11,7 @@ import json
 from contextlib import contextmanager
 from datetime import timezone
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
@@ -107,7 +108,7 @@ def batch():
     rows go out at its end at the latest; a block that raises sends none (its transaction is
     rolled back). Nested blocks join the outermost one."""
     db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql" or getattr(db, "civicloop_pending", None) is not None:
+    if not settings.CIVICLOOP_BULK_BATCH or db.vendor != "postgresql" or _pending() is not None:
         yield
         return
     if not db.in_atomic_block:
