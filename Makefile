@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicloop
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-sqlite test-postgres services bench clean
+.PHONY: install demo test lint-imports test-sqlite test-postgres services bench clean
 
 install: $(VENV)/.installed
 
@@ -22,8 +22,12 @@ $(VENV)/.installed: pyproject.toml package.json package-lock.json $(wildcard civ
 demo: install
 	$(BIN)/civicloop demo
 
-## make test: install and run every test, on SQLite and on PostgreSQL
-test: install services test-sqlite test-postgres
+## make test: install, check the layers (docs/architecture.md), run every test on SQLite and on PostgreSQL
+test: install services lint-imports test-sqlite test-postgres
+
+## lint-imports: every app imports only from the layers below its own (contracts in pyproject.toml)
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: install
 	CIVICLOOP_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
