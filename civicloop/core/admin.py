@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicloop.core.models import AccessLog
+from civicloop.core.models import AccessLog, ChangeRecord
 
 
 @admin.register(AccessLog)
@@ -14,6 +14,27 @@ class AccessLogAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
     ordering = ("-at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """Who changed which configuration, when and through which door: read-only evidence."""
+
+    list_display = ("at", "actor", "content_type", "object_repr", "action", "via", "reason")
+    list_filter = ("via", "action", "content_type")
+    search_fields = ("actor", "object_repr", "object_id", "reason", "request_id")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_select_related = ("content_type",)
 
     def has_add_permission(self, request):
         return False

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from civicloop.core import context
@@ -24,6 +24,10 @@ from civicloop.core.models import ChangeRecord
 
 Action = ChangeRecord.Action
 Via = ChangeRecord.Via
+
+# Never copied into the log: a staff member's password hash and sign-in time are no configuration,
+# and a key's hash must not be kept anywhere it could be read back.
+NEVER_RECORDED = frozenset({"password", "last_login", "digest", "token_digest", "secret"})
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
@@ -33,7 +37,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
     wanted = set(fields) if fields is not None else None
     data = {}
     for field in obj._meta.concrete_fields:
-        if field.primary_key or (wanted is not None and field.name not in wanted):
+        if _skipped(field) or (wanted is not None and field.name not in wanted):
             continue
         data[field.name] = field.value_from_object(obj)
     if obj.pk is not None:
@@ -83,10 +87,41 @@ def record(actor, obj, action: str, before: dict | None = None, after: dict | No
         request_id=context.request_id.get() or "")
 
 
+def save(actor, obj: models.Model, *, via: str, reason: str = "", validate: bool = True,
+         before: dict | None = None) -> models.Model:
+    """The one door for a configuration row: validate, save and record, in one transaction.
+
+    `obj` carries the new values (from a form, an import row or code). "Before" is read from the
+    database unless given; a ValidationError leaves nothing saved and nothing recorded."""
+    with transaction.atomic():
+        adding = obj._state.adding
+        old = {} if adding else (before if before is not None else stored(obj))
+        if validate:
+            obj.full_clean()
+        obj.save()
+        if adding:
+            record(actor, obj, Action.CREATE, via=via, reason=reason)
+        else:
+            record(actor, obj, Action.UPDATE, old, snapshot(obj), via=via, reason=reason)
+    return obj
+
+
+def delete(actor, obj: models.Model, *, via: str, reason: str = "") -> None:
+    """Record, then delete, in one transaction (a delete refused by a protecting key records nothing)."""
+    with transaction.atomic():
+        record(actor, obj, Action.DELETE, via=via, reason=reason)
+        obj.delete()
+
+
 def for_object(obj: models.Model):
     """The changes to one object, newest first."""
     return ChangeRecord.objects.filter(content_type=ContentType.objects.get_for_model(obj),
                                        object_id=str(obj.pk)).select_related("user")
+
+
+def _skipped(field) -> bool:
+    # auto_now stamps change on every save and would make each record look like a change of "updated_at".
+    return field.primary_key or field.name in NEVER_RECORDED or getattr(field, "auto_now", False)
 
 
 def _actor(actor) -> tuple:

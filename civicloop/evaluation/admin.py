@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from civicloop.core.changes_admin import ChangeLoggedAdmin
 from civicloop.evaluation.models import GradeBand, Ranking, ScoreConfig
 
 
 @admin.register(ScoreConfig)
-class ScoreConfigAdmin(admin.ModelAdmin):
+class ScoreConfigAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("subject", "weights", "bands", "note")
 
 
 @admin.register(GradeBand)
-class GradeBandAdmin(admin.ModelAdmin):
+class GradeBandAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("letter", "min_score")
 
 

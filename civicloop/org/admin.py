@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from civicloop.geo.models import Division
+from civicloop.core.changes_admin import ChangeLoggedAdmin
 from civicloop.org.models import ApiToken, CommandCentre, Department, LoginAttempt, User
 
 ROLE_AND_SCOPE = ("display_name", "phone", "role", "scope", "scope_division", "scope_grid", "department")
@@ -11,7 +12,7 @@ SCOPE_HELP = ("范围为“区县”时选择区县（区级指挥中心的人�
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "kind", "division", "active")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
@@ -31,7 +32,7 @@ _ABOVE_COUNTY = (Division.Level.PROVINCE, Division.Level.PREFECTURE)
 
 
 @admin.register(CommandCentre)
-class CommandCentreAdmin(admin.ModelAdmin):
+class CommandCentreAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("name", "division", "active")
     list_filter = ("active",)
     list_select_related = ("division",)
@@ -43,7 +44,7 @@ class CommandCentreAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(ChangeLoggedAdmin, UserAdmin):
     """Staff with role and scope. User.clean() checks that the scope names its area; the admin's
     model form runs it, so its messages appear beside the field concerned."""
 

@@ -1,28 +1,29 @@
 from django.contrib import admin
 
+from civicloop.core.changes_admin import ChangeLoggedAdmin
 from civicloop.points.models import Account, EarningRule, Entry, FraudFlag, Item, Order, Partner, Pool, Title
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("name", "price", "stock", "active")
     list_filter = ("active",)
     search_fields = ("name",)
 
 
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("name", "price", "min_level", "active")
 
 
 @admin.register(Pool)
-class PoolAdmin(admin.ModelAdmin):
+class PoolAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("name", "total", "active")
     readonly_fields = ("total",)  # moved only by donations
 
 
 @admin.register(EarningRule)
-class EarningRuleAdmin(admin.ModelAdmin):
+class EarningRuleAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("category", "on_file", "on_verified")
 
 

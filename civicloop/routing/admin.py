@@ -1,11 +1,12 @@
 """派遣规则 in the admin site; the console page (console/routing/) also tests them on sample cases."""
 from django.contrib import admin
 
+from civicloop.core.changes_admin import ChangeLoggedAdmin
 from civicloop.routing.models import RoutingRule
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("id", "category", "category_group", "area", "min_priority", "supervised_only", "department",
                     "active", "note")
     list_filter = ("active", "department", "supervised_only", "min_priority")

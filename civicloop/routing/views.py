@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from civicloop.geo.index import locate
 from civicloop.geo.points import parse_point
 from civicloop.org.models import Department
 from civicloop.org.roles import Role, Scope
-from civicloop.routing import queries, rules
+from civicloop.routing import queries, rules, services
 from civicloop.routing.models import RoutingRule
 from civicloop.taxonomy.models import Category
 
@@ -87,10 +86,8 @@ class SampleForm(forms.Form):
 def rules_page(request):
     _require_manager(request.user)
     form = RuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            rule = form.save()
-        return redirect(f"{request.path}?saved={rule.pk}")
+    if request.method == "POST" and form.is_valid() and _saved(request.user, form):
+        return redirect(f"{request.path}?saved={form.instance.pk}")
     sample = SampleForm(request.GET if "test" in request.GET else None, auto_id="sample-%s")
     result = _test(sample) if sample.is_bound else None
     return render(request, "routing/rules.html", {
@@ -105,9 +102,7 @@ def rule_page(request, rule_id: int):
     _require_manager(request.user)
     rule = get_object_or_404(RoutingRule, pk=rule_id)
     form = RuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+    if request.method == "POST" and form.is_valid() and _saved(request.user, form):
         return redirect(f"{_list_url()}?saved={rule.pk}")
     return render(request, "routing/rule.html", {"form": form, "rule": rule}, status=422 if form.errors else 200)
 
@@ -116,8 +111,19 @@ def rule_page(request, rule_id: int):
 @require_POST
 def delete_rule(request, rule_id: int):
     _require_manager(request.user)
-    RoutingRule.objects.filter(pk=rule_id).delete()
+    rule = RoutingRule.objects.filter(pk=rule_id).first()
+    if rule is not None:
+        services.delete_rule(request.user, rule)
     return redirect(_list_url())
+
+
+def _saved(user, form: RuleForm) -> bool:
+    try:
+        services.save_rule(user, form.instance)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    return True
 
 
 def _list_url() -> str:

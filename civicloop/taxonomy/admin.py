@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.core.changes_admin import ChangeLoggedAdmin
 from civicloop.geo.models import Division
 from civicloop.lib.holidays import ArrangementError, parse_arrangement
 from civicloop.taxonomy import services
@@ -62,7 +63,7 @@ class RouteInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "major_name", "department", "priority", "is_local", "active")
     list_filter = ("major_name", "is_local", "active", "department")
     search_fields = ("code", "name", "keywords")
@@ -78,7 +79,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "major_name")
     search_fields = ("code", "name")
 
@@ -87,7 +88,7 @@ class ComponentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(admin.ModelAdmin):
+class TimeLimitAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     form = TimeLimitForm
     list_display = ("category_or_default", "condition", "stage", "amount", "unit")
     list_filter = ("stage", "unit", ("category", admin.EmptyFieldListFilter))
@@ -102,7 +103,7 @@ class TimeLimitAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentRoute)
-class DepartmentRouteAdmin(admin.ModelAdmin):
+class DepartmentRouteAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("category", "street", "department")
     list_filter = ("department",)
     search_fields = ("category__code", "category__name", "street__name")
@@ -127,7 +128,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     """Overrides of the State Council's holiday schedule; the stage clocks follow at once."""
 
     form = CalendarDayForm
@@ -188,7 +189,7 @@ class ArrangementDayInline(admin.TabularInline):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     """The State Council's arrangement of each year, entered from its file through the one service."""
 
     list_display = ("year", "confirmed", "source", "entered_by", "entered_at")
