@@ -6,3 +6,4 @@ class ClassifierConfig(AppConfig):
     verbose_name = "智能分类 Classifier"
     worker_jobs = [("classifier", "civicloop.classifier.services.retrain_if_due")]
     demo_seed = "civicloop.classifier.demo.seed"
+    category_suggester = "civicloop.classifier.queries.suggest"  # the case panel's 立案 hints

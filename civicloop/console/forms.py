@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.cases import access, services
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Action
+from civicloop.core import extensions
+from civicloop.core.errors import InvalidInput
 from civicloop.lib.i18n import pick
 from civicloop.org.models import Department, User
 from civicloop.taxonomy.queries import config
@@ -105,10 +107,8 @@ class RequestVerificationForm(ActionForm):
         field_workers = [u for u in User.objects.filter(is_active=True, role__in=services.FIELD_ROLES).order_by("username")
                          if access.can_see(u, self.case)]
         self.fields["inspector"].choices = [("", _("Any inspector of the area"))] + [(u.pk, str(u)) for u in field_workers]
-        # The nearest field worker on duty (routing.dispatch), when there is one, is preselected.
-        from civicloop.routing.dispatch import suggest_for
-
-        nearest = suggest_for(self.case, limit=1)
+        # The nearest field worker on duty (an app's nearest_workers, e.g. routing), when there is one, is preselected.
+        nearest = extensions.nearest_workers(self.case, limit=1)
         if nearest and nearest[0].worker.id in {u.pk for u in field_workers}:
             self.fields["inspector"].initial = nearest[0].worker.id
 
@@ -236,3 +236,18 @@ def department_choices() -> list:
 
 def action_label(action: str, language: str | None) -> str:
     return pick(Action(action).label, language)
+
+
+def errors_to_form(form, exc: InvalidInput) -> None:
+    """A service's refusal shown on the form: each error on its field, the rest above the form."""
+    placed = False
+    for error in exc.errors:
+        name = error.get("field")
+        if name in form.fields:
+            form.add_error(name, error["message"])
+            placed = True
+        elif name == "file" and "photos" in form.fields:
+            form.add_error("photos", error["message"])
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)

@@ -10,10 +10,9 @@ from django.utils.translation import get_language
 from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Action, State
-from civicloop.classifier.queries import suggest as suggest_categories
 from civicloop.geo import tiles
 from civicloop.console.forms import FORMS, ActionForm
-from civicloop.duplicates.queries import candidates as duplicate_candidates
+from civicloop.core import audit, extensions
 from civicloop.lib.i18n import pick
 
 # One key per action, shown on its button; approve/deny share keys because only one request
@@ -60,8 +59,6 @@ def context(request, case: Case, *, queue=None, bound=None, error: str = "", not
 def _reporter_name(case, user) -> str:
     """The reporter's name is personal data too: each showing is recorded (core.AccessLog)."""
     if case.reporter_name:
-        from civicloop.core import audit
-
         audit.record(user, what="reporter_name", subject=f"case:{case.reference}", where="console")
     return case.reporter_name
 
@@ -106,7 +103,7 @@ def possible_duplicates(case, user, *, limit: int | None = None) -> list[dict]:
     can_merge = not access.is_read_only(user) and Action.MERGE in access.allowed_actions(user, case)
     return [{"case": c.case, "metres": c.metres, "same_category": c.same_category, "can_merge": can_merge,
              "score": round(c.score.total * 100), "parts": c.score.as_percent()}
-            for c in duplicate_candidates(case, user, limit=limit)]
+            for c in extensions.duplicate_candidates(case, user, limit=limit)]
 
 
 def _category_suggestions(case) -> list[dict]:
@@ -114,7 +111,7 @@ def _category_suggestions(case) -> list[dict]:
     if case.state not in (State.REPORTED, State.VERIFYING):
         return []
     return [{"code": s["code"], "name": s["name"], "share": round(s["confidence"] * 100)}
-            for s in suggest_categories(case.description)]
+            for s in extensions.category_suggestions(case.description)]
 
 
 def _minimap(case, nearby) -> dict:

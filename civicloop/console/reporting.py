@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.cases import attachments, services
 from civicloop.cases.models import channel_of_role
-from civicloop.console.forms import PhotosField, category_choices
-from civicloop.console.views.workbench import _errors_to_form
+from civicloop.console.forms import PhotosField, category_choices, errors_to_form
+from civicloop.core import extensions
 from civicloop.core.errors import Forbidden, InvalidInput
+from civicloop.geo.index import locate
+
 
 class FieldReportForm(forms.Form):
     lon = forms.FloatField(label=_("Longitude"), widget=forms.NumberInput(attrs={"step": "any"}))
@@ -35,9 +37,7 @@ class FieldReportForm(forms.Form):
 
 
 def report_page(request):
-    from civicloop.patrols.services import active_patrol
-
-    form = FieldReportForm(request.POST or None, request.FILES or None, patrol=active_patrol(request.user))
+    form = FieldReportForm(request.POST or None, request.FILES or None, patrol=extensions.active_patrol(request.user))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -45,7 +45,7 @@ def report_page(request):
                 case = _report(request.user, form.cleaned_data)
                 return redirect("console:case", case.reference)
             except InvalidInput as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
                 for error in exc.errors:
                     if error.get("field") == "location":
                         form.add_error("lon", error["message"])
@@ -62,7 +62,7 @@ def _report(user, data: dict):
             actor=user, channel=channel_of_role(user.role), lon=data["lon"], lat=data["lat"],
             description=data["description"], category=data["category"] or None,
             address=data["address"] or _address_at(data["lon"], data["lat"]),
-            self_handled=data["self_handled"], client_key=data["client_key"], refs=_patrol_refs(user, data.get("patrol")))
+            self_handled=data["self_handled"], client_key=data["client_key"], refs=extensions.patrol_refs(user, data.get("patrol")))
         if case.events.count() == 1 and not case.attachments.exists():  # not a retry of a report already made
             attachments.store(case, user, prepared, kind="after" if data["self_handled"] else "before")
     return case
@@ -72,18 +72,7 @@ def _address_at(lon: float, lat: float) -> str:
     """A report sent with a point and no address gets the point's address (逆地理编码), as the form in
     the browser would have filled it: the page may have been offline, or its script not run. A point
     outside the city gets none here; report_case refuses it with its own words."""
-    from civicloop.gazetteer import geocoding
-    from civicloop.geo.index import locate
-
     if locate(lon, lat) is None:
         return ""
-    return geocoding.reverse(lon, lat).line[:200]
+    return extensions.address_at(lon, lat)[:200]
 
-
-def _patrol_refs(user, patrol_id) -> dict | None:
-    """{"patrol": id} when the report was made on one of this worker's own patrols."""
-    from civicloop.patrols.models import Patrol
-
-    if patrol_id and Patrol.objects.filter(pk=patrol_id, worker=user).exists():
-        return {"patrol": patrol_id}
-    return None

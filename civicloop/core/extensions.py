@@ -18,6 +18,17 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
     go_live_checks = ["civicloop.golive.checks.staff"]
         callable() -> list of golive.checks.Finding (empty when all is well); the go-live check page
         and `civicloop city check` show them all
+    category_suggester = "civicloop.classifier.queries.suggest"
+        callable(text) -> list of {"code", "name", "confidence"}, best first: the case panel's 立案 hints
+    duplicate_finder = "civicloop.duplicates.queries.candidates"
+        callable(case, user, *, limit) -> scored open cases that may be the same problem (the case panel)
+    nearest_workers = "civicloop.routing.dispatch.suggest_for"
+        callable(case, *, limit) -> the nearest field workers on duty, each with .worker (preselected inspector)
+    active_patrol = "civicloop.patrols.services.active_patrol"; patrol_refs = "civicloop.patrols.services.report_refs"
+        callable(user) -> the worker's patrol under way or None; callable(user, patrol_id) -> refs for
+        report_case, or None: a field report made on a patrol says so
+    reverse_geocoder = "civicloop.gazetteer.geocoding.reverse"
+        callable(lon, lat) -> an answer whose .line is the point's address (a field report sent without one)
     road_at = "civicloop.gazetteer.roads.road_at"
         callable(lon, lat, max_m) -> str: the code of the nearest road within max_m metres ("" for none);
         road_name = "civicloop.gazetteer.roads.road_name", callable(code) -> str, names it. Cases keep the code.
@@ -105,6 +116,40 @@ def road_name(code: str) -> str:
 def _providers(name: str) -> tuple[Callable, ...]:
     # road_at runs for every new case (Open311's hot path): the app registry is walked once, not per report.
     return tuple(_callable(path) for _app, path in _declared(name))
+
+
+def category_suggestions(text: str) -> list[dict]:
+    return _first_answer("category_suggester", text) or []
+
+
+def duplicate_candidates(case, user, *, limit: int | None = None) -> list:
+    return _first_answer("duplicate_finder", case, user, limit=limit) or []
+
+
+def nearest_workers(case, *, limit: int) -> list:
+    return _first_answer("nearest_workers", case, limit=limit) or []
+
+
+def active_patrol(user):
+    return _first_answer("active_patrol", user)
+
+
+def patrol_refs(user, patrol_id) -> dict | None:
+    return _first_answer("patrol_refs", user, patrol_id)
+
+
+def address_at(lon: float, lat: float) -> str:
+    """The point's address from the first app that geocodes; "" when none does."""
+    for provider in _providers("reverse_geocoder"):
+        return provider(lon, lat).line
+    return ""
+
+
+def _first_answer(name: str, *args, **kwargs):
+    """What the first app declaring the hook answers; None when no app declares it."""
+    for provider in _providers(name):
+        return provider(*args, **kwargs)
+    return None
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:

@@ -6,6 +6,7 @@ class DuplicatesConfig(AppConfig):
     verbose_name = "重复案件 Duplicates"
     worker_jobs = [("duplicates", "civicloop.duplicates.services.screen_new_reports")]
     demo_seed = "civicloop.duplicates.demo.seed"
+    duplicate_finder = "civicloop.duplicates.queries.candidates"  # the case panel's possible duplicates
 
     def ready(self) -> None:
         from civicloop.cases.models import Case

@@ -10,6 +10,7 @@ class GazetteerConfig(AppConfig):
     demo_seed = "civicloop.gazetteer.demo.seed"
     road_at = "civicloop.gazetteer.roads.road_at"  # cases learn their road (core/extensions.py)
     road_name = "civicloop.gazetteer.roads.road_name"
+    reverse_geocoder = "civicloop.gazetteer.geocoding.reverse"  # a field report sent without an address
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_index, sender=self)

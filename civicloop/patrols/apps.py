@@ -12,6 +12,8 @@ class PatrolsConfig(AppConfig):
     worker_jobs = [("patrol coverage", "civicloop.patrols.services.refresh_dirty"),
                    ("missed patrols", "civicloop.patrols.services.flag_missed")]
     demo_seed = "civicloop.patrols.demo.seed"
+    active_patrol = "civicloop.patrols.services.active_patrol"  # a field report made on a patrol says so
+    patrol_refs = "civicloop.patrols.services.report_refs"
 
     def ready(self) -> None:
         from civicloop.patrols import signals  # noqa: F401

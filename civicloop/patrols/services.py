@@ -53,6 +53,13 @@ def active_patrol(user) -> Patrol | None:
     return Patrol.objects.filter(worker=user, state=Patrol.State.ACTIVE).first()
 
 
+def report_refs(user, patrol_id) -> dict | None:
+    """{"patrol": id} when a field report was made on one of this worker's own patrols (巡查上报)."""
+    if patrol_id and Patrol.objects.filter(pk=patrol_id, worker=user).exists():
+        return {"patrol": patrol_id}
+    return None
+
+
 # ---------------------------------------------------------------------------- start and end
 
 

@@ -8,6 +8,7 @@ class RoutingConfig(AppConfig):
     console_links = [(gettext_lazy("Routing"), "routing:rules", "civicloop.routing.views.can_manage")]
     case_panel = "civicloop.routing.views.case_panel"
     demo_seed = "civicloop.routing.demo.seed"
+    nearest_workers = "civicloop.routing.dispatch.suggest_for"  # the inspector preselected in the console
 
     def ready(self) -> None:
         from civicloop.routing import signals  # noqa: F401

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 from civicloop.cases import attachments, services
 from civicloop.cases.rules import Action
 from civicloop.console import panel
-from civicloop.console.forms import FORMS
+from civicloop.console.forms import FORMS, errors_to_form
 from civicloop.console.queues import QUEUES, Queue, counts, queues_for
+from civicloop.console.reporting import report_page
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.lib.i18n import pick
 
@@ -147,7 +148,7 @@ def act(request, reference: str, action: str):
     try:
         case = _perform(case, request.user, action, form)
     except InvalidInput as exc:
-        _errors_to_form(form, exc)
+        errors_to_form(form, exc)
         return _show(request, _case(request.user, reference), queue, bound=(action, form), status=422)
     except Conflict as exc:
         return _refused(request, _case(request.user, reference), queue, exc, status=409)
@@ -163,20 +164,6 @@ def _perform(case, user, action: str, form):
         case = services.ACTIONS[action](case, user, **form.arguments())
         attachments.store(case, user, prepared, kind=form.photo_kind or "evidence")
     return case
-
-
-def _errors_to_form(form, exc: InvalidInput) -> None:
-    placed = False
-    for error in exc.errors:
-        name = error.get("field")
-        if name in form.fields:
-            form.add_error(name, error["message"])
-            placed = True
-        elif name == "file" and "photos" in form.fields:
-            form.add_error("photos", error["message"])
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _refused(request, case, queue, exc, *, status: int):
@@ -224,8 +211,6 @@ def _next_in(queue: Queue, user, *, after):
 @login_required
 def report(request):
     """An inspector or grid worker reports what they see, and may close it on the spot (自行处置)."""
-    from civicloop.console.reporting import report_page
-
     return report_page(request)
 
 
