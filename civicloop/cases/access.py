@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from civicloop.cases import command, engine, rules
-from civicloop.cases.command import district_streets
 from civicloop.cases.rules import REPORTER
+from civicloop.org import scoping
 from civicloop.org.roles import Role, Scope
 
 
@@ -25,47 +23,10 @@ class Reporter:
     is_authenticated: bool = True
     is_reporter: bool = True
 
-_NOTHING = Q(pk__in=[])
-
-
-def visibility_filter(user) -> Q:
-    if user is None or not user.is_authenticated or not getattr(user, "role", ""):
-        return _NOTHING
-    if user.scope == Scope.CITY:
-        return Q()
-    if user.scope == Scope.DISTRICT:
-        # By its streets, not a LIKE on the code: the street index serves an IN list on both databases.
-        return Q(street_id__in=district_streets(user.scope_division_id or ""))
-    if user.scope == Scope.STREET:
-        return Q(street_id=user.scope_division_id)
-    if user.scope == Scope.COMMUNITY:
-        return Q(community_id=user.scope_division_id)
-    if user.scope == Scope.GRID:
-        return Q(grid_id=user.scope_grid_id)
-    if user.scope == Scope.DEPARTMENT:
-        return Q(department_id=user.department_id)
-    return _NOTHING
-
-
 def can_see(user, case) -> bool:
     if getattr(user, "is_reporter", False):
         return user.case_id == case.pk
-    if user is None or not user.is_authenticated or not getattr(user, "role", ""):
-        return False
-    scope = user.scope
-    if scope == Scope.CITY:
-        return True
-    if scope == Scope.DISTRICT:
-        return _in_district(case.street_id, user.scope_division_id)
-    if scope == Scope.STREET:
-        return case.street_id == user.scope_division_id
-    if scope == Scope.COMMUNITY:
-        return case.community_id == user.scope_division_id
-    if scope == Scope.GRID:
-        return case.grid_id == user.scope_grid_id
-    if scope == Scope.DEPARTMENT:
-        return case.department_id is not None and case.department_id == user.department_id
-    return False
+    return scoping.in_scope(user, case)
 
 
 def can_report_at(user, *, street: str, community: str, grid: str) -> bool:

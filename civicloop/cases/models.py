@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.cases.rules import EVENT_CHOICES, Kind, Pending, State
 from civicloop.org.roles import Role
+from civicloop.org.scoping import ScopeFields, scope_filter
 from civicloop.taxonomy.models import Priority
 from civicloop.taxonomy.stages import Stage
 
@@ -33,10 +34,8 @@ def channel_of_role(role: str) -> str:
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
-        """The one place that decides which cases a staff member may see (conventions rule 3)."""
-        from civicloop.cases.access import visibility_filter
-
-        return self.filter(visibility_filter(user))
+        """The cases a staff member may see: org.scoping decides, from Case.scope_fields (conventions rule 3)."""
+        return scope_filter(user, self)
 
 
 class Case(models.Model):
@@ -131,6 +130,7 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = CaseQuerySet.as_manager()
+    scope_fields = ScopeFields(street="street", community="community", grid="grid", department="department")
 
     class Meta:
         verbose_name = "案件 case"

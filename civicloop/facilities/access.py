@@ -1,8 +1,8 @@
-"""Who may see and manage the registry. Facilities follow the staff member's area like cases do."""
+"""Who may see and manage the registry. Facilities follow the staff member's area like cases do
+(Facility.scope_fields, read by org.scoping.scope_filter)."""
 from __future__ import annotations
 
-from django.db.models import Q
-
+from civicloop.org import scoping
 from civicloop.org.roles import Role, Scope
 
 MANAGERS = frozenset({Role.ADMIN, Role.COMMANDER, Role.SHIFT_LEADER, Role.OPERATOR, Role.DISPATCHER})
@@ -17,24 +17,9 @@ def can_manage(user) -> bool:
     return can_view(user) and user.role in MANAGERS and user.scope == Scope.CITY
 
 
-def area_filter(user) -> Q:
-    if not can_view(user):
-        return Q(pk__in=[])
-    if user.scope == Scope.STREET:
-        return Q(street_id=user.scope_division_id)
-    if user.scope == Scope.COMMUNITY:
-        return Q(community_id=user.scope_division_id)
-    if user.scope == Scope.GRID:
-        return Q(grid_id=user.scope_grid_id)
-    return Q()  # city and departments (who maintain facilities across the city)
-
-
 def area_key(user) -> tuple[str, str] | None:
-    """The same area as area_filter, for the in-memory map index: None = the whole city."""
-    if user.scope == Scope.STREET:
-        return ("street", user.scope_division_id)
-    if user.scope == Scope.COMMUNITY:
-        return ("community", user.scope_division_id)
-    if user.scope == Scope.GRID:
-        return ("grid", user.scope_grid_id)
-    return None
+    """The user's area for the in-memory map index (org.scoping's area): None = the whole city."""
+    area = scoping.own_area(user)
+    if area is None or area.level in (Scope.CITY, Scope.DEPARTMENT):
+        return None  # departments maintain facilities across the city
+    return (area.level, area.code)

@@ -63,10 +63,11 @@ def _load() -> FacilityIndex:
     if not rows:
         empty = np.array([], dtype=np.float64)
         return FacilityIndex(np.array([], dtype=object), empty, empty,
-                             {k: (np.array([], dtype=np.int32), {}) for k in ("street", "community", "grid")})
+                             {k: (np.array([], dtype=np.int32), {}) for k in ("district", "street", "community", "grid")})
     ids, lon, lat, street, community, grid = zip(*rows)
     return FacilityIndex(np.array(ids, dtype=object), np.array(lon, dtype=np.float64), np.array(lat, dtype=np.float64),
-                         {"street": _categorical(street), "community": _categorical(community), "grid": _categorical(grid)})
+                         {"district": _categorical(tuple(code[:6] for code in street)), "street": _categorical(street),
+                          "community": _categorical(community), "grid": _categorical(grid)})
 
 
 _cache: RevisionCache[FacilityIndex] = RevisionCache(REVISION, _load)

@@ -10,6 +10,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from civicloop.org.scoping import ScopeFields
+
 
 def new_token() -> str:
     """The QR's secret: 72 random bits, so labels cannot be guessed or walked (a signed id would
@@ -69,6 +71,9 @@ class Facility(models.Model):
     qr_token = models.CharField("二维码令牌 QR token", max_length=16, unique=True, default=new_token, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Departments maintain facilities across the city: their staff see every one.
+    scope_fields = ScopeFields(street="street_id", community="community_id", grid="grid_id", departments_see_all=True)
+
     class Meta:
         ordering = ["id"]
         verbose_name = "部件 facility"
@@ -90,6 +95,10 @@ class FacilityCase(models.Model):
     case = models.ForeignKey("cases.Case", models.CASCADE, related_name="+")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    # A link is seen with its case: a facility in view may have cases of another area or department.
+    scope_fields = ScopeFields(street="case__street", community="case__community", grid="case__grid",
+                               department="case__department")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["facility", "case"], name="facility_case_once")]

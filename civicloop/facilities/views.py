@@ -27,6 +27,7 @@ from civicloop.facilities.models import Facility, FacilityCase, ImportJob, State
 from civicloop.facilities.scan import facility_by_token
 from civicloop.geo.models import Division
 from civicloop.lib import coords
+from civicloop.org import scoping
 from civicloop.taxonomy.models import Component
 
 PAGE = 100
@@ -86,7 +87,7 @@ def manager_view(view):
 
 
 def visible(user):
-    return Facility.objects.filter(access.area_filter(user))
+    return scoping.scope_filter(user, Facility.objects.all())
 
 
 def _filtered(request):
@@ -120,7 +121,8 @@ def staff_detail(request, pk: str):
     facility = visible(request.user).select_related("component", "keeper").filter(pk=pk).first()
     if facility is None:
         raise Http404
-    links = FacilityCase.objects.filter(facility=facility).select_related("case", "case__category").order_by("-opened_at")[:50]
+    links = (scoping.scope_filter(request.user, FacilityCase.objects.filter(facility=facility))
+             .select_related("case", "case__category").order_by("-opened_at")[:50])
     return render(request, "facilities/detail.html", {
         "facility": facility, "links": links, "scan": scan_url(facility.qr_token),
         "keeper_title": rules.keeper_title(facility.component_id, facility.component.name)})

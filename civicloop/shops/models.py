@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from civicloop.facilities.models import new_token
+from civicloop.org.scoping import ScopeFields
 
 
 class Kind(models.TextChoices):
@@ -29,6 +30,8 @@ class Shop(models.Model):
     likes = models.PositiveIntegerField("卫生点赞 likes", default=0)
     active = models.BooleanField("营业 open", default=True)
     qr_token = models.CharField("二维码令牌 QR token", max_length=16, unique=True, default=new_token, editable=False)
+
+    scope_fields = ScopeFields(street="street_id", community="community_id", grid="grid_id", departments_see_all=True)
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,7 @@ from civicloop.citizens import services as citizens
 from civicloop.core.errors import ServiceError
 from civicloop.facilities import access
 from civicloop.facilities.labels import Label, Sheet, write_sheet
+from civicloop.org import scoping
 from civicloop.shops import rules, services
 from civicloop.shops.models import Kind, Like, Shop
 from civicloop.shops.scan import shop_by_token
@@ -67,7 +68,7 @@ def staff_view(view):
 
 
 def visible(user):
-    return Shop.objects.filter(access.area_filter(user))
+    return scoping.scope_filter(user, Shop.objects.all())
 
 
 @staff_view
