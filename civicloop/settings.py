@@ -441,6 +441,11 @@ OPEN311_PUBLIC_DESCRIPTIONS = env.choice("CIVICLOOP_OPEN311_PUBLIC_DESCRIPTIONS"
 # (0: at every change). The page a client reads may be this much behind.
 OPEN311_LIST_CACHE_SECONDS = env.number("CIVICLOOP_OPEN311_LIST_CACHE_SECONDS", 2.0, low=0.0, high=300.0)
 
+# --- ops: the background worker
+# Whether a `civicloop worker` should be running: /healthz then reports "degraded" when a job is late
+# or failing (ops/health.py). Off outside production, where nobody need run one.
+WORKER_EXPECTED = env.boolean("CIVICLOOP_WORKER_EXPECTED", ENVIRONMENT == "production")
+
 # --- hardening: security, backup, retention
 # The content security policy (core/security.py) can be tried first in report-only mode; extra image
 # origins (a photo CDN) are added to img-src. Map tile hosts come from CIVICLOOP_MAP_TILES/_TILE_URL.

@@ -8,8 +8,13 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         a link on the citizen app's home page (citizen pages are written in Chinese)
     case_panel = "civicloop.facilities.views.case_panel"
         callable(request, case) -> str of HTML (or ""), shown in the console's case panel
-    worker_jobs = [("points", "civicloop.points.services.run_due")]
-        callable() -> int (how much work was done); the worker loops until all return 0
+    worker_jobs = [Job("points", "civicloop.points.services.run_due",
+                       every=timedelta(minutes=1), budget=timedelta(seconds=30))]
+        callable() -> int (how much work was done). `civicloop worker` (civicloop/ops) runs each job
+        when it is due, `every` after its last start; one that did work (> 0) runs again at once, so a
+        backlog drains. A run longer than `budget` is logged as a warning; /healthz reports a job
+        overdue by much more than `every` as degraded. `civicloop worker --once` runs them all until
+        every one returns 0.
     demo_seed = "civicloop.points.demo.seed"
         callable(stdout) -> None; seeds the demo city (must do nothing if already seeded)
     error_format = ("/open311/", "civicloop.open311.views.refusal_response")
@@ -41,6 +46,8 @@ Order follows INSTALLED_APPS, so the shared pages look the same on every run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from django.apps import apps
@@ -77,8 +84,33 @@ def case_panels(request, case) -> list[str]:
     return [html for _app, path in _declared("case_panel") if (html := _callable(path)(request, case))]
 
 
-def worker_jobs() -> list[tuple[str, Callable[[], int]]]:
-    return [(name, _callable(path)) for _app, entries in _declared("worker_jobs") for name, path in entries]
+@dataclass(frozen=True)
+class Job:
+    """A background job an app declares (worker_jobs above)."""
+
+    name: str  # unique: the worker's log records and its JobRun row carry it
+    function: str | Callable[[], int]  # dotted path, imported on the first run
+    every: timedelta
+    budget: timedelta
+
+    def __call__(self) -> int:
+        return _callable(self.function)()
+
+
+# An undated (name, path) pair, as apps declared jobs before Job: run every second as it was then.
+_UNDATED_EVERY, _UNDATED_BUDGET = timedelta(seconds=1), timedelta(seconds=30)
+
+
+def worker_jobs() -> list[Job]:
+    """Not cached: cheap, and tests declare jobs of their own on an AppConfig."""
+    return [_job(entry) for _app, entries in _declared("worker_jobs") for entry in entries]
+
+
+def _job(entry) -> Job:
+    if isinstance(entry, Job):
+        return entry
+    name, function = entry
+    return Job(name, function, every=_UNDATED_EVERY, budget=_UNDATED_BUDGET)
 
 
 def error_renderer(path: str) -> Callable | None:

@@ -1,10 +1,16 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
+
+from civicloop.core.extensions import Job
 
 
 class DuplicatesConfig(AppConfig):
     name = "civicloop.duplicates"
     verbose_name = "重复案件 Duplicates"
-    worker_jobs = [("duplicates", "civicloop.duplicates.services.screen_new_reports")]
+    # A near-certain duplicate is merged within seconds, before an operator picks the report up.
+    worker_jobs = [Job("duplicates", "civicloop.duplicates.services.screen_new_reports",
+                       every=timedelta(seconds=5), budget=timedelta(seconds=30))]
     demo_seed = "civicloop.duplicates.demo.seed"
     duplicate_finder = "civicloop.duplicates.queries.candidates"  # the case panel's possible duplicates
 

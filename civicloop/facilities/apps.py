@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from civicloop.core.extensions import Job
 
 
 class FacilitiesConfig(AppConfig):
@@ -8,7 +12,9 @@ class FacilitiesConfig(AppConfig):
     console_links = [(_("Facilities"), "facilities:staff_list", "civicloop.facilities.access.can_view")]
     citizen_links = [("我管护的设施", "facilities:mine")]
     case_panel = "civicloop.facilities.views.case_panel"
-    worker_jobs = [("facility imports", "civicloop.facilities.importing.run_due")]
+    # Staff watch an import's progress bar; one call runs a whole file, which may take minutes.
+    worker_jobs = [Job("facility imports", "civicloop.facilities.importing.run_due",
+                       every=timedelta(seconds=2), budget=timedelta(minutes=10))]
     demo_seed = "civicloop.facilities.demo.seed"
 
     def ready(self) -> None:

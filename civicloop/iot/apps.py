@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from civicloop.core.extensions import Job
 
 
 class IotConfig(AppConfig):
@@ -7,7 +11,9 @@ class IotConfig(AppConfig):
     verbose_name = "物联感知 IoT and cameras"
     console_links = [(_("Devices"), "iot:devices", "civicloop.iot.access.can_view")]
     # Events the consumer stored but had no time to run the rules over (or stored with --no-rules).
-    worker_jobs = [("iot events", "civicloop.iot.services.process_pending")]
+    # A look every few seconds is enough: normally the consumer runs the rules itself.
+    worker_jobs = [Job("iot events", "civicloop.iot.services.process_pending",
+                       every=timedelta(seconds=5), budget=timedelta(seconds=30))]
     case_panel = "civicloop.iot.views.case_panel"
     demo_seed = "civicloop.iot.demo.seed"
 

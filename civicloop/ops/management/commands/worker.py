@@ -1,57 +1,61 @@
 import os
 import signal
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.translation import gettext_lazy as _
 
-from civicloop.cases.attachments import process_pending
-from civicloop.evaluation.rollup import run_due as count_events
-from civicloop.citizens.services import forget_old_codes
 from civicloop.core.extensions import worker_jobs
-from civicloop.notify.services import deliver_due, forget_old_deliveries
-from civicloop.reports.services import run_scheduled
+from civicloop.ops.worker import Scheduler, log
 
-# Each job does a bounded amount of work and returns how much; the loop sleeps only when all are idle.
-JOBS = [
-    ("photos", process_pending),
-    ("deliveries", deliver_due),
-    ("reports", run_scheduled),
-    ("metrics", count_events),
-    ("forgotten sign-in codes", forget_old_codes),
-    ("forgotten messages", forget_old_deliveries),
-]
+# The longest nap between looks, so a stop request or a clock change is noticed within a second.
+MAX_SLEEP = 1.0
 
 
 class Command(BaseCommand):
-    help = ("后台任务：处理照片、投递消息、统计、报表、清理过期个人数据 / background worker: photos, messages, "
-            "counters, reports, removal of expired personal data")
+    help = _("Background work: photos made safe, messages sent, counters, reports, expired personal data "
+             "removed, and every job the apps declare")
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
-        parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--once", action="store_true", help=_("run every job until none has work left, then exit"))
         parser.add_argument("--nice", type=int, default=0,
-                            help="lower this process's priority so requests come first on a shared machine")
+                            help=_("lower this process's priority so requests come first on a shared machine"))
 
-    def handle(self, *args, once, interval, nice, **options):
+    def handle(self, *args, once, nice, **options):
         if nice:
             os.nice(nice)
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        while True:
-            close_old_connections()
-            busy = sum(self._run(name, job) for name, job in JOBS + worker_jobs())
-            if stopping or (once and not busy):
-                return
-            if not busy:
-                time.sleep(interval)
-
-    def _run(self, name, job) -> int:
+        scheduler = Scheduler(worker_jobs())
         try:
-            done = job()
-        except Exception as exc:  # the database restarting must not kill the worker
-            self.stderr.write(f"worker {name}: {exc}")
-            return 0
-        if done:
-            self.stdout.write(f"{name}: {done}")
-        return done
+            if once:
+                _drain(scheduler)
+            else:
+                _loop(scheduler)
+        finally:
+            scheduler.flush()
+
+
+def _drain(scheduler: Scheduler) -> None:
+    """Every job, whatever its interval, until a round finds nothing to do. Connections are left alone:
+    a one-off run is short, and inside a test's transaction closing them would end the transaction."""
+    while scheduler.run_due(everything=True):
+        pass
+
+
+def _loop(scheduler: Scheduler) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    log.info("worker started with %d jobs", len(scheduler.slots))
+    while not stop.is_set():
+        _fresh_connections()
+        scheduler.run_due()
+        stop.wait(min(scheduler.seconds_to_next(), MAX_SLEEP))
+    log.info("worker stopped")
+
+
+def _fresh_connections() -> None:
+    """Drop a connection the database closed (a restart) or that is older than CONN_MAX_AGE."""
+    try:
+        close_old_connections()
+    except Exception:  # the database restarting must not kill the worker
+        log.warning("could not close an old database connection", exc_info=True)
