@@ -120,6 +120,25 @@ def test_a_report_made_offline_is_sent_when_the_network_returns(site, phone, pho
     assert Case.objects.filter(description="离线上报：井盖缺失").count() == 1
 
 
+def test_a_report_queued_offline_survives_a_reload_and_arrives_once(site, phone, photos, shots):
+    page = phone("13900004444")
+    fill_report(page, photos[:1], "离线后重开页面：路灯不亮")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="提交上报").click()
+    expect(page.locator("#outbox")).to_contain_text("排队中")
+    page.reload()  # offline: the service worker's kept page; the report waits in the browser's outbox
+    expect(page.locator("#outbox")).to_contain_text("排队中")
+    shots(page, "queued-after-reload")
+    assert not Case.objects.filter(description="离线后重开页面：路灯不亮").exists()
+    page.context.set_offline(False)
+    expect(page.locator("#outbox li.sent")).to_have_count(1, timeout=20_000)
+    expect(page.locator("#outbox")).not_to_contain_text("排队中")
+    page.wait_for_timeout(1500)  # a second send would land by now
+    case = Case.objects.get(description="离线后重开页面：路灯不亮")
+    assert CitizenReport.objects.filter(citizen__phone="13900004444").count() == 1
+    assert case.attachments.filter(kind="before").count() == 1
+
+
 def test_a_closed_case_rated_not_fixed_is_reopened(site, phone, photos, shots):
     from civicloop.org.models import User
 

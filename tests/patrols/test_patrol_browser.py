@@ -7,10 +7,11 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from civicloop.org.models import User
-from civicloop.patrols.models import GridCoverage, Patrol, PatrolPoint
+from civicloop.patrols.models import GridCoverage, Patrol, PatrolBatch, PatrolPoint
 from tests.browser import PASSWORD, PHONE
 from tests.conftest import WENLAN
 
@@ -78,6 +79,37 @@ def test_a_patrol_is_recorded_sent_in_batches_and_survives_a_lost_network(site, 
     assert coverage.fraction > 0
     shots(page, "ended")
     assert not errors
+
+
+def test_points_kept_offline_survive_a_reload_and_arrive_once(site, field_phone, shots):
+    worker = User.objects.get(username="gridworker")
+    Patrol.objects.filter(worker=worker, state="active").update(state="ended")
+    grid = worker.scope_grid
+    west, east, lat = grid.min_lon + 0.0001, grid.max_lon - 0.0001, (grid.min_lat + grid.max_lat) / 2
+    context, page, errors = field_phone("gridworker", west, lat)
+    page.get_by_role("button", name=re.compile("开始巡查|Start patrol")).click()
+    expect(page.get_by_test_id("patrol-state")).to_have_text(re.compile("巡查中|On patrol"))
+    patrol = Patrol.objects.get(worker=worker, state="active")
+    context.set_offline(True)
+    for k in range(1, 3):
+        walk_to(context, west + (east - west) * k / 3, lat)
+    page.get_by_role("button", name=re.compile("结束巡查|End patrol")).click()  # seals the one batch
+    expect(page.get_by_text(re.compile("无网络|No network"))).to_be_visible()
+    expect(page.get_by_test_id("queued")).not_to_have_text("0")
+    recorded = int(page.get_by_test_id("recorded").inner_text())
+    assert recorded >= 2
+    with pytest.raises(PlaywrightError):
+        page.reload()  # no network, no page: only what the browser kept survives
+    context.set_offline(False)
+    page.goto(f"{site}/console/patrols/")
+    expect(page.get_by_test_id("patrol-state")).to_have_text(re.compile("未在巡查|Not on patrol"), timeout=30_000)
+    page.wait_for_timeout(1500)  # a second send would land by now
+    patrol.refresh_from_db()
+    assert patrol.state == "ended"
+    assert PatrolBatch.objects.filter(patrol=patrol).count() == 1
+    assert PatrolPoint.objects.filter(patrol=patrol).count() == recorded
+    shots(page, "ended-after-reload")
+    assert not [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e]
 
 
 def test_a_leader_tests_a_sample_case_on_the_routing_page(site, staff, shots):

@@ -5,6 +5,7 @@
   const form = document.getElementById("report");
   if (!form) return;
   const $ = (id) => document.getElementById(id);
+  const outbox = window.citizenOutbox;
   const tiles = JSON.parse(form.dataset.tiles);
   let photos = [];
   // --- for the points app's fraud signals: the phone's own position (not the pin) and a device id
@@ -147,14 +148,14 @@
                      category: $("category").value, address: $("address").value };
     Object.assign(fields, { device, phone_lon: phone.lon, phone_lat: phone.lat });
     if (scanned.token) fields[scanned.kind] = scanned.token;
-    const item = await window.civicOutbox.enqueue(form.dataset.url, fields, photos);
-    const result = await window.civicOutbox.sendOne(item);
+    const item = await outbox.add(form.dataset.url, { fields, photos });
+    const result = await outbox.send(item);
     $("submit").disabled = false;
     if (result.state === "sent") { window.location.href = result.data.url; return; }
     if (result.state === "refused") {
       (result.data.errors || []).forEach((er) => showError(er.field === "file" ? "photos" : er.field, er.message));
       if (!(result.data.errors || []).length) showError("form", result.data.detail);
-      await window.civicOutbox.remove(item.client_key); // fix and submit again: a new report
+      await outbox.remove(item.client_key); // fix and submit again: a new report
       return;
     }
     form.reset(); photos = []; $("thumbs").innerHTML = "";
@@ -163,7 +164,7 @@
 
   const sent = []; // sent from this page, shown until the page is left
   async function renderOutbox() {
-    const items = await window.civicOutbox.all();
+    const items = await outbox.all();
     const list = $("outbox");
     list.innerHTML = items.length || sent.length ? "" : '<li class="muted">没有待发送的上报</li>';
     sent.forEach((s) => {
@@ -182,7 +183,7 @@
       list.appendChild(li);
     });
   }
-  document.addEventListener("outbox:changed", renderOutbox);
-  document.addEventListener("outbox:sent", (e) => { sent.unshift({ reference: e.detail.data.reference, url: e.detail.data.url }); renderOutbox(); });
+  outbox.on("changed", renderOutbox);
+  outbox.on("sent", (d) => { sent.unshift({ reference: d.data.reference, url: d.data.url }); renderOutbox(); });
   renderOutbox();
 })();

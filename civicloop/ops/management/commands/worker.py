@@ -4,7 +4,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from civicloop.core.extensions import worker_jobs
 from civicloop.ops.worker import Scheduler, log
@@ -14,8 +14,10 @@ MAX_SLEEP = 1.0
 
 
 class Command(BaseCommand):
-    help = _("Background work: photos made safe, messages sent, counters, reports, expired personal data "
-             "removed, and every job the apps declare")
+    @property
+    def help(self) -> str:  # argparse needs a str, in the language active when the parser is made
+        return _("Background work: photos made safe, messages sent, counters, reports, expired personal data "
+                 "removed, and every job the apps declare")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help=_("run every job until none has work left, then exit"))

@@ -1,6 +1,7 @@
-// The patrol phone page: GPS fixes are queued in localStorage, sealed into batches with an id
-// and sent in order; a batch that fails (no network) is sent again with the same id, so the
-// server stores it once. Nothing is lost when the page is closed: the queue is picked up again.
+// The patrol phone page: GPS fixes are kept in localStorage, sealed into batches with an id that go to
+// the outbox (core/outbox.js) and are sent in order; a batch that fails (no network) is sent again with
+// the same id, so the server stores it once. Nothing is lost when the page is closed: the queue and the
+// outbox are picked up again.
 (function () {
   "use strict";
   var root = document.getElementById("patrol");
@@ -8,26 +9,26 @@
   var config = JSON.parse(document.getElementById("patrol-config").textContent);
   var KEY = "civicloop.patrol." + root.dataset.user;
   var FLUSH_MS = 15000, MIN_GAP_MS = 3000;
-  var watchId = null, sending = false, retryTimer = null;
+  var watchId = null, retryTimer = null, boxed = 0, sealing = Promise.resolve();
   var $ = function (id) { return document.getElementById(id); };
 
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
   }
-  var state = Object.assign({ patrolId: null, startKey: null, queue: [], batches: [], recorded: 0, sent: 0, ending: false }, load());
+  var state = Object.assign({ patrolId: null, startKey: null, queue: [], recorded: 0, sent: 0, ending: false }, load());
   function save() { localStorage.setItem(KEY, JSON.stringify(state)); render(); }
-  function uid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
-  function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
+  var uid = window.civicOutbox.newKey;
+  var outbox = window.civicOutbox.create({
+    database: KEY, keyField: "batch_id",
+    body: function (item) { return { points: item.points }; }
+  });
   function url(template, id) { return template.replace("/0/", "/" + id + "/"); }
   function say(text) { $("patrol-message").textContent = text || ""; }
 
   function post(path, body) {
     return fetch(path, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.civicOutbox.csrf() },
       body: JSON.stringify(body || {})
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
@@ -37,8 +38,13 @@
     });
   }
 
-  function waiting() {
-    return state.queue.length + state.batches.reduce(function (n, b) { return n + b.points.length; }, 0);
+  function waiting() { return state.queue.length + boxed; }
+  function count() {
+    return outbox.all().then(function (items) {
+      boxed = items.reduce(function (n, b) { return n + b.points.length; }, 0);
+      render();
+      return items.length;
+    });
   }
   function render() {
     var on = !!state.patrolId && !state.ending;
@@ -51,37 +57,28 @@
     $("report-link").href = config.report + (state.patrolId ? "?patrol=" + state.patrolId : "");
   }
 
+  // Batches go to the outbox one after another; the points leave the queue only once their batch is kept.
   function seal() {
-    if (!state.queue.length) return;
-    state.batches.push({ id: uid(), points: state.queue.splice(0, config.batch) });
-    if (state.queue.length) seal(); else save();
+    sealing = sealing.catch(function () {}).then(function next() {
+      if (!state.queue.length || !state.patrolId) return;
+      var points = state.queue.slice(0, config.batch);
+      return outbox.add(url(config.points, state.patrolId), { points: points }).then(function () {
+        state.queue.splice(0, points.length);
+        save();
+        return next();
+      });
+    });
+    return sealing;
   }
 
   function flush() {
-    if (sending || !state.patrolId) return Promise.resolve(!state.batches.length);
-    if (!state.batches.length) return Promise.resolve(true);
-    sending = true;
-    var batch = state.batches[0];
-    return post(url(config.points, state.patrolId), { batch_id: batch.id, points: batch.points }).then(function () {
-      state.batches.shift();
-      state.sent += batch.points.length;
-      sending = false;
-      save();
-      return flush();
-    }, function (err) {
-      sending = false;
-      if (err.status && err.status < 500 && err.status !== 429) {
-        state.batches.shift();  // refused for good (e.g. the patrol is long over): do not retry for ever
-        save();
-        say(err.message);
-        return flush();
-      }
-      say(root.dataset.labelOffline);
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(tick, 5000);
-      return false;
-    });
+    if (!state.patrolId) return count().then(function (n) { return !n; });
+    return outbox.flush();
   }
+  outbox.on("changed", count);
+  outbox.on("sent", function (d) { state.sent += d.item.points.length; save(); });
+  outbox.on("refused", function (d) { say(d.data.detail || String(d.status)); });  // e.g. the patrol is long over
+  outbox.on("queued", function () { say(root.dataset.labelOffline); });
 
   function onFix(pos) {
     var c = pos.coords, last = state.queue[state.queue.length - 1];
@@ -90,7 +87,7 @@
     if (last && pos.timestamp - last.t < MIN_GAP_MS) return;
     state.queue.push({ t: pos.timestamp, lon: c.longitude, lat: c.latitude, acc: c.accuracy });
     state.recorded += 1;
-    if (state.queue.length >= config.batch) { seal(); flush(); } else { save(); }
+    if (state.queue.length >= config.batch) { seal().then(flush); } else { save(); }
   }
   function onGpsError(err) { $("gps-status").textContent = root.dataset.labelNoGps + " (" + err.message + ")"; }
 
@@ -107,7 +104,7 @@
     state.startKey = state.startKey || uid();
     save();
     post(config.start, { client_key: state.startKey }).then(function (p) {
-      state = Object.assign(state, { patrolId: p.id, queue: [], batches: [], recorded: 0, sent: 0, ending: false });
+      state = Object.assign(state, { patrolId: p.id, queue: [], recorded: 0, sent: 0, ending: false });
       save();
       say("");
       watch();
@@ -116,12 +113,11 @@
 
   function finish() {
     if (!state.ending) return Promise.resolve();
-    seal();
-    return flush().then(function (empty) {
+    return seal().then(flush).then(function (empty) {
       if (!empty) return;
       return post(url(config.end, state.patrolId), {}).then(function () {
         localStorage.removeItem(KEY);
-        state = { patrolId: null, startKey: null, queue: [], batches: [], recorded: 0, sent: 0, ending: false };
+        state = { patrolId: null, startKey: null, queue: [], recorded: 0, sent: 0, ending: false };
         render();
         say(root.dataset.labelEnded);
         window.location.reload();
@@ -141,8 +137,7 @@
 
   function tick() {
     if (state.ending) { finish(); return; }
-    seal();
-    flush();
+    seal().then(flush);
   }
 
   $("start-patrol").addEventListener("click", start);
@@ -155,13 +150,20 @@
   // The server knows best whether a patrol is running (another phone, a cleared browser).
   var active = root.dataset.active;
   if (active && String(state.patrolId) !== active && !state.ending) {
-    state = Object.assign(state, { patrolId: Number(active), queue: [], batches: [], recorded: 0, sent: 0 });
+    state = Object.assign(state, { patrolId: Number(active), queue: [], recorded: 0, sent: 0 });
   }
-  if (!active && state.patrolId && !state.ending && !state.batches.length && !state.queue.length) {
-    state.patrolId = null;  // ended elsewhere, nothing left to send
-  }
+  // Batches an earlier version of this page kept in localStorage move to the outbox, under their ids.
+  var legacy = state.batches || [];
+  delete state.batches;
+  if (state.patrolId) legacy.forEach(function (b) { outbox.add(url(config.points, state.patrolId), { points: b.points }, b.id); });
   save();
-  if (state.patrolId && !state.ending) watch();
-  if (state.ending) finish();
+  count().then(function (n) {
+    if (!active && state.patrolId && !state.ending && !n && !state.queue.length) {
+      state.patrolId = null;  // ended elsewhere, nothing left to send
+      save();
+    }
+    if (state.patrolId && !state.ending) watch();
+    if (state.ending) finish();
+  });
   setInterval(tick, FLUSH_MS);
 })();
