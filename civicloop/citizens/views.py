@@ -250,8 +250,7 @@ def service_worker(request):
     """Served from /m/ so its scope is the whole app; it keeps the app's shell for offline starts."""
     shell = [reverse("citizens:new_report"), reverse("citizens:areas"), static("citizens/app.css"),
              static("core/outbox.js"), static("citizens/app.js"), static("citizens/shrink.js"), static("citizens/report.js"),
-             static("vendor/leaflet/leaflet.js"),
-             static("vendor/leaflet/leaflet.css")]
+             static("vendor/leaflet/leaflet.js"), static("vendor/leaflet/leaflet.css")]
     script = render(request, "citizens/sw.js", {"shell": json.dumps(shell)}).content
     response = HttpResponse(script, content_type="text/javascript")
     response["Service-Worker-Allowed"] = reverse("citizens:home")
