@@ -28,7 +28,8 @@ PUBLIC = {
     "/": "redirects to the console, which asks for sign-in",
     "admin:login": "the admin's sign-in page (throttled like the console's: org.admin_login)",
     "admin:logout": "signing out is harmless",
-    "healthz": "load balancers' health check: database up or down, nothing else",
+    "healthz": "load balancers' health check: database up or down, the calendar, and each worker job's last run, "
+               "duration and error type (no error messages, no data)",
     "set_language": "sets the language cookie and redirects",
     "api:openapi-json": "the API's published description",
     "api:openapi-view": "the API's documentation page",
