@@ -15,6 +15,7 @@ from civicloop.basemap.models import ReferenceFeature
 from civicloop.geo import tiles
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.jurisdiction import REVISION as DIVISIONS
+from civicloop.geo.models import Division, Grid
 
 Layer = ReferenceFeature.Layer
 # From which zoom each layer is drawn: below it a layer is clutter (and a lot of data).
@@ -41,8 +42,6 @@ class Area:
 
 
 def _load_areas() -> list[Area]:
-    from civicloop.geo.models import Division
-
     rows = (Division.objects.filter(code__startswith=settings.JURISDICTION[:2]).exclude(geometry="")
             .values_list("code", "name", "level", "geometry"))
     areas = []
@@ -93,8 +92,6 @@ def area_features(bbox, zoom: int) -> list[dict]:
 
 
 def grid_features(bbox, zoom: int) -> list[dict]:
-    from civicloop.geo.models import Grid
-
     if zoom < GRID_ZOOM:
         return []
     rows = list(Grid.objects.filter(bbox.overlapping(), active=True).order_by("code")

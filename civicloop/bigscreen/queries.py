@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind
+from civicloop.citizens.models import Rating
 from civicloop.geo import tiles
 from civicloop.console.views.maps import light_expression
 from civicloop.evaluation import queries as evaluation
@@ -74,8 +75,6 @@ def kpis(user, now: datetime, today, month: Period) -> dict:
 
 def satisfaction(user, month: Period) -> float | None:
     """满意率 of the month's ratings: the share of 4 and 5 stars."""
-    from civicloop.citizens.models import Rating
-
     start, end = month.bounds()
     rated = Rating.objects.filter(created_at__gte=start, created_at__lt=end)
     if user.scope != Scope.CITY:

@@ -36,6 +36,7 @@ from civicloop.gazetteer import placing
 from civicloop.lib import codes
 from civicloop.lib.importmap import History, Mapping, MappingError, RowError, history_of, load_mapping
 from civicloop.lib.importmap import missing_columns, open_source
+from civicloop.org.models import Department
 from civicloop.org.roles import Role
 from civicloop.taxonomy.queries import TaxonomyConfig, config
 from civicloop.taxonomy.stages import Stage
@@ -341,8 +342,6 @@ class _Lookup:
     """Categories and departments by code or name, read once per run."""
 
     def __init__(self, cfg: TaxonomyConfig):
-        from civicloop.org.models import Department
-
         self.categories = {info.code: info.code for info in cfg.categories.values()}
         self.category_names = {info.name: info.code for info in cfg.categories.values()}
         departments = list(Department.objects.values_list("code", "name"))

@@ -22,10 +22,12 @@ from civicloop.cases.rules import Action, Kind, Marking, State
 from civicloop.core import bulk, context, extensions
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.geo.index import locate
+from civicloop.geo.models import Grid
 from civicloop.geo.points import parse_point
 from civicloop.lib import codes
 from civicloop.lib.workcal import Limit, Unit
 from civicloop.notify import services as notify
+from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
 from civicloop.taxonomy.queries import config
 
@@ -56,8 +58,6 @@ def _category(code: str | None, *, required: bool) -> str | None:
 
 
 def _department(code: str | None, *, field: str = "department"):
-    from civicloop.org.models import Department
-
     department = Department.objects.filter(pk=code, active=True).first() if code else None
     if department is None:
         raise InvalidInput.field(field, f"未知或已停用的部门 {code or ''} / unknown or inactive department")
@@ -261,8 +261,6 @@ def request_verification(case, user, *, version=None, inspector: int | None = No
 
 
 def _field_worker(user_id, case):
-    from civicloop.org.models import User
-
     worker = User.objects.filter(pk=user_id, is_active=True, role__in=FIELD_ROLES).first()
     if worker is None or not access.can_see(worker, case):
         raise InvalidInput.field("inspector", "请选择负责该区域的监督员或网格员 / pick an inspector for this area")
@@ -295,8 +293,6 @@ def file_case(case, user, *, version=None, category: str | None = None, conditio
 def _regrid(code: str, user) -> dict:
     """The operator corrects a report placed in the wrong grid (a phone's GPS drifts); the new
     grid must be an active one inside the operator's own area."""
-    from civicloop.geo.models import Grid
-
     grid = Grid.objects.filter(pk=code, active=True).select_related("community").first()
     if grid is None:
         raise InvalidInput.field("grid", f"未知或已停用的网格 {code} / unknown or inactive grid")
@@ -312,11 +308,9 @@ def reject_report(case, user, *, version=None, reason: str = "", now=None):
 
 
 def suggest_department(case) -> str | None:
-    """The routing rules' department (routing.rules: most specific of category × area, with
-    priority and 督办 overrides; then the taxonomy's street route, then the category default)."""
-    from civicloop.routing.queries import department_for
-
-    return department_for(case)
+    """The routing rules' department (routing.rules, through its department_router hook: most specific of
+    category × area, with priority and 督办 overrides; then the taxonomy's street route, then the category default)."""
+    return extensions.department_for(case)
 
 
 def dispatch_case(case, user, *, version=None, department: str | None = None, note: str = "", now=None):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode
+from civicloop.core import audit
 
 
 @admin.register(Citizen)
@@ -20,14 +21,10 @@ class CitizenAdmin(admin.ModelAdmin):
 
     # Every page that shows citizens' numbers is recorded (core.AccessLog).
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from civicloop.core import audit
-
         audit.record(request.user, what="citizen.phone", subject=f"citizen:{object_id}", where="admin")
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        from civicloop.core import audit
-
         response = super().changelist_view(request, extra_context)
         shown = getattr(response, "context_data", {}) or {}
         rows = shown.get("cl").result_list if shown.get("cl") is not None else []

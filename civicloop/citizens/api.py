@@ -17,6 +17,7 @@ from ninja.utils import check_csrf
 
 from civicloop.citizens import services
 from civicloop.core.errors import Forbidden
+from civicloop.core.net import client_ip
 
 router = Router(tags=["citizen 市民"])
 
@@ -74,8 +75,6 @@ class CsrfOut(Schema):
 
 
 def _client_ip(request: HttpRequest) -> str:
-    from civicloop.core.net import client_ip  # the client behind a trusted load balancer
-
     return client_ip(request)
 
 

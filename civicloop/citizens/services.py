@@ -25,7 +25,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from civicloop.cases import services as cases
+from civicloop.cases.rules import State
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode, Rating, mask_phone
+from civicloop.core import throttle
 from civicloop.core.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, ServiceError
 from civicloop.notify import services as notify
 
@@ -196,8 +199,6 @@ def _phone_locked_until(phone: str, now: datetime) -> datetime | None:
 
 
 def _address_locked_until(ip: str, now: datetime) -> datetime | None:
-    from civicloop.core import throttle
-
     if not ip:
         return None
     first = throttle.oldest_within(f"citizen-code-ip:{ip}", HOUR, settings.CITIZEN_WRONG_CODES_PER_IP_HOUR, now=now)
@@ -223,8 +224,6 @@ def _locked(until: datetime, now: datetime, *, for_number: bool) -> NoReturn:
 
 def _refuse_wrong(login: LoginCode, ip: str) -> NoReturn:
     if ip:
-        from civicloop.core import throttle
-
         throttle.hit(f"citizen-code-ip:{ip}")
     left = settings.CITIZEN_CODE_MAX_ATTEMPTS - LoginCode.objects.values_list("attempts", flat=True).get(pk=login.pk)
     log.info("wrong sign-in code for %s from %s (%s tries left)", mask_phone(login.phone), ip or "-", max(0, left))
@@ -369,8 +368,6 @@ def rate_case(case, citizen: Citizen, *, stars, fixed: bool, comment: str = "", 
     """评价 by the reporter. “没有解决” within the window sends the case back for 返工 through the
     workflow, at most CITIZEN_REOPEN_MAX times a case (after that the rating is kept and the
     citizen is pointed to the hotline), so one person cannot keep a case open for ever."""
-    from civicloop.cases.rules import State
-
     now = now or timezone.now()
     if not CitizenReport.objects.filter(case=case, citizen=citizen, followed=False).exists():
         raise Forbidden("只有上报人可以评价 / only the reporter can rate this case")
@@ -403,8 +400,6 @@ def _stars(value) -> int:
 
 
 def _reopen(case, citizen, comment: str, now) -> tuple[bool, str]:
-    from civicloop.cases import services as cases  # cases → citizens would be a cycle at import
-
     earlier = Rating.objects.filter(case=case, reopened=True).count()
     if earlier >= settings.CITIZEN_REOPEN_MAX:
         return False, (f"本案已因未解决重新办理{earlier}次，已记录您的评价；如仍未解决请拨打12345热线 / "

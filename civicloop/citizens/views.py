@@ -20,16 +20,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
+from civicloop.cases.models import Case, CaseEvent
+from civicloop.citizens.status import PUBLIC_STEPS, plain_state
 from civicloop.core import extensions
-from civicloop.cases.models import Case
 from civicloop.citizens import services
 from civicloop.cases import publicity
 from civicloop.citizens.intake import citizen_case, link_description, public_timeline, visible_photos
 from civicloop.citizens.personal import delete_citizen, export_citizen
-from civicloop.citizens.status import plain_state
 from civicloop.geo import tiles
 from civicloop.core.errors import InvalidInput, NotFound
 from civicloop.facilities import scan
+from civicloop.geo.models import Division
 from civicloop.notify import wechat
 from civicloop.notify.backends import Undeliverable
 from civicloop.taxonomy.queries import config
@@ -122,9 +123,6 @@ NOTICE_ACTIONS = ("file", "not_file", "handle", "close", "reopen", "merge")
 
 def _notices(citizen, limit: int = 10) -> list[dict]:
     """消息: the latest public steps of the citizen's reports and followed cases, newest first."""
-    from civicloop.cases.models import CaseEvent
-    from civicloop.citizens.status import PUBLIC_STEPS
-
     events = (CaseEvent.objects.filter(case__citizen_links__citizen=citizen, action__in=NOTICE_ACTIONS)
               .select_related("case").order_by("-created_at")[:limit])
     return [{"case": e.case, "step": PUBLIC_STEPS[e.action][0], "at": e.created_at} for e in events]
@@ -187,7 +185,6 @@ def areas(request):
     """The city's street and town outlines, for the pin map when no map tiles are configured (a plain
     background with nothing on it gives a citizen no idea where to tap). Public facts only."""
     from civicloop.console.views.maps import _polygon_feature
-    from civicloop.geo.models import Division
 
     rows = (Division.objects.filter(level=Division.Level.STREET).exclude(geometry="")
             .values_list("code", "name", "geometry"))

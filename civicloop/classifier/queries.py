@@ -4,9 +4,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from civicloop.classifier import services
 from civicloop.classifier.models import ClassifierModel
 from civicloop.classifier.textmodel import TextModel
 from civicloop.core.revisions import RevisionCache
+from civicloop.taxonomy.queries import config, suggest_categories
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +20,6 @@ class Loaded:
 
 
 def _load() -> Loaded:
-    from civicloop.classifier import services
-
     row = ClassifierModel.objects.filter(active=True).first()
     if row is None:  # a new city: the worker's first job (or `make demo`) trains the cold start
         return Loaded(None, None)
@@ -39,8 +39,6 @@ def active() -> Loaded:
 
 def suggest(text: str, *, limit: int = 3) -> list[dict]:
     """[{code, name, confidence (0–1)}], best first; only active categories of the city."""
-    from civicloop.taxonomy.queries import config, suggest_categories
-
     text = (text or "").strip()
     if not text:
         return []

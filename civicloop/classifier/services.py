@@ -14,18 +14,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from civicloop.cases.models import Case, CaseEvent
+from civicloop.cases.rules import Action
 from civicloop.classifier import rules
 from civicloop.classifier.models import ClassifierModel
 from civicloop.classifier.textmodel import TextModel, holdout, scores
 from civicloop.core import revisions
+from civicloop.taxonomy.queries import config
 
 log = logging.getLogger(__name__)
 REVISION = "classifier"
 
 
 def category_seeds() -> list[rules.Seed]:
-    from civicloop.taxonomy.queries import config
-
     return [rules.Seed(info.code, info.name, info.major_name, info.keywords)
             for info in config().categories.values() if info.active]
 
@@ -91,9 +92,6 @@ def filed_cases(limit: int) -> tuple[list[str], list[str], int]:
     """(texts, labels, last FILE event id): the newest filed cases with the category the operator
     confirmed at 立案 (a later change of category by a person is the better label, so the case's
     current category is used)."""
-    from civicloop.cases.models import Case, CaseEvent
-    from civicloop.cases.rules import Action
-
     last = CaseEvent.objects.filter(action=Action.FILE).aggregate(m=Max("id"))["m"] or 0
     rows = (Case.objects.filter(filed_at__isnull=False, category__isnull=False)
             .order_by("-id").values_list("description", "category_id")[:limit])
@@ -156,7 +154,4 @@ def retrain_if_due() -> int:
 
 
 def new_labels_since(row: ClassifierModel) -> int:
-    from civicloop.cases.models import CaseEvent
-    from civicloop.cases.rules import Action
-
     return CaseEvent.objects.filter(pk__gt=row.last_event_id, action=Action.FILE).count()

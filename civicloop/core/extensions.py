@@ -27,6 +27,8 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         callable(text) -> list of {"code", "name", "confidence"}, best first: the case panel's 立案 hints
     duplicate_finder = "civicloop.duplicates.queries.candidates"
         callable(case, user, *, limit) -> scored open cases that may be the same problem (the case panel)
+    department_router = "civicloop.routing.queries.department_for"
+        callable(case) -> the code of the department a case goes to when a dispatch names none, or None
     nearest_workers = "civicloop.routing.dispatch.suggest_for"
         callable(case, *, limit) -> the nearest field workers on duty, each with .worker (preselected inspector)
     active_patrol = "civicloop.patrols.services.active_patrol"; patrol_refs = "civicloop.patrols.services.report_refs"
@@ -156,6 +158,10 @@ def category_suggestions(text: str) -> list[dict]:
 
 def duplicate_candidates(case, user, *, limit: int | None = None) -> list:
     return _first_answer("duplicate_finder", case, user, limit=limit) or []
+
+
+def department_for(case) -> str | None:
+    return _first_answer("department_router", case)
 
 
 def nearest_workers(case, *, limit: int) -> list:

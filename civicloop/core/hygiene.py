@@ -22,6 +22,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from civicloop.core.extensions import error_renderer
+
 # Tab, line feed and carriage return are ordinary in a description; every other C0 control, DEL and
 # the surrogate range are not text.
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -136,8 +138,6 @@ def _bad_characters(field: str) -> Refusal:
 
 def respond(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     """In the format the caller reads: an app's own (Open311), the API's JSON, or a page."""
-    from civicloop.core.extensions import error_renderer
-
     renderer = error_renderer(request.path_info)
     if renderer is not None:
         return renderer(request, refusal)

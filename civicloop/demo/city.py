@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from civicloop.core import revisions
 from civicloop.geo import demo_geography
-from civicloop.geo.index import as_geojson
+from civicloop.geo.index import REVISION, as_geojson
 from civicloop.geo.models import Division, Grid
 from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
@@ -78,9 +79,6 @@ def _geography(stdout) -> None:
                 max_lat=g.polygon.bounds[3]) for g in geo.grids if g.code not in existing]
     Grid.objects.bulk_create(new, batch_size=1000)
     if new:
-        from civicloop.core import revisions
-        from civicloop.geo.index import REVISION
-
         revisions.bump(REVISION)  # bulk_create sends no signals
     _say(stdout, f"  区划 {len(polygons)}，网格 {len(geo.grids)} (divisions, grids)\n")
 

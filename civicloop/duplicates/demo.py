@@ -1,15 +1,14 @@
 """Demo seed: the index of the history's open cases, and one fresh report that repeats an open one."""
 from __future__ import annotations
 
+from civicloop.cases import services
+from civicloop.cases.models import Case
+from civicloop.cases.rules import Kind, State
 from civicloop.duplicates.models import OpenCase
 from civicloop.duplicates.services import reindex
 
 
 def seed(stdout) -> None:
-    from civicloop.cases import services
-    from civicloop.cases.models import Case
-    from civicloop.cases.rules import Kind, State
-
     open_cases = Case.objects.filter(kind=Kind.OPEN, duplicate_of__isnull=True).count()
     if OpenCase.objects.count() != open_cases:  # the history is bulk-inserted without signals
         stdout.write(f"  重复案件索引 {reindex():,} (open cases indexed)\n")

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from civicloop.cases.images import hamming_distance
+from civicloop.cases.models import Attachment, Case
 from civicloop.duplicates import rules
 from civicloop.duplicates.models import OpenCase
 from civicloop.lib.coords import distance_m
@@ -29,8 +31,6 @@ class Candidate:
 def candidates(case, user, *, limit: int | None = None) -> list[Candidate]:
     """Open, original cases near `case` and reported within the window before it (or after),
     best score first, that `user` may see."""
-    from civicloop.cases.models import Case
-
     limit = limit or settings.DUPLICATE_SHOW
     scored = score_near(lon=case.lon, lat=case.lat, category=case.category_id, text=case.description,
                         reported_at=case.reported_at, exclude=case.pk, photos=_photos([case.pk]).get(case.pk))
@@ -77,8 +77,6 @@ def score_near(*, lon: float, lat: float, category: str | None, text: str, repor
 
 def _photos(case_ids: list[int]) -> dict[int, list[str]]:
     """The dHashes of each case's report photos (those processed so far)."""
-    from civicloop.cases.models import Attachment
-
     found: dict[int, list[str]] = {}
     rows = (Attachment.objects.filter(case_id__in=case_ids, kind=Attachment.Kind.BEFORE)
             .exclude(phash="").values_list("case_id", "phash"))
@@ -88,8 +86,6 @@ def _photos(case_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _closest(mine: list[str] | None, theirs: list[str] | None) -> int | None:
-    from civicloop.cases.images import hamming_distance
-
     if not mine or not theirs:
         return None
     return min(hamming_distance(a, b) for a in mine for b in theirs)

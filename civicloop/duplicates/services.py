@@ -13,9 +13,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.cases import services
+from civicloop.cases.models import Attachment, Case
+from civicloop.cases.rules import Action, Kind, State
 from civicloop.core import bulk
+from civicloop.core.errors import Conflict, InvalidInput
 from civicloop.duplicates import rules
 from civicloop.duplicates.models import OpenCase
+from civicloop.duplicates.queries import candidates
+from civicloop.org.models import User
+from civicloop.org.roles import Role, Scope
 
 log = logging.getLogger(__name__)
 SYSTEM_USERNAME = "system"
@@ -26,8 +33,6 @@ SYSTEM_USERNAME = "system"
 
 def on_case_changed(sender, case, event, **kwargs) -> None:
     """case_changed receiver: one write per transition, in the transition's transaction."""
-    from civicloop.cases.rules import Action, Kind
-
     if case.kind != Kind.OPEN or case.duplicate_of_id:
         OpenCase.objects.filter(case_id=case.pk).delete()
         return
@@ -48,9 +53,6 @@ def _fields(case) -> dict:
 def reindex(*, chunk: int = 20_000, progress=None) -> int:
     """Rebuild the index from the cases table (after a bulk import, or to repair it). Returns the
     number of open cases indexed; they count as screened (the auto-merge is for new reports)."""
-    from civicloop.cases.models import Case
-    from civicloop.cases.rules import Kind
-
     OpenCase.objects.all().delete()
     rows = (Case.objects.filter(kind=Kind.OPEN, duplicate_of__isnull=True).order_by("pk")
             .values_list("pk", "lon", "lat", "category_id", "reported_at", "description"))
@@ -74,9 +76,6 @@ def reindex(*, chunk: int = 20_000, progress=None) -> int:
 
 def system_actor():
     """The staff account the platform acts as: an inactive city-wide 值班长 named `system`."""
-    from civicloop.org.models import User
-    from civicloop.org.roles import Role, Scope
-
     user = User.objects.filter(username=SYSTEM_USERNAME).first()
     if user is None:
         user = User(username=SYSTEM_USERNAME, display_name="系统 system", role=Role.SHIFT_LEADER, scope=Scope.CITY,
@@ -90,9 +89,6 @@ def screen_new_reports(*, batch: int = 100) -> int:
     """Worker job: look once at each new report whose photos are processed; merge it into an
     older open case when the best score reaches DUPLICATE_AUTO_MERGE_SCORE. Returns how many
     reports were looked at."""
-    from civicloop.cases.models import Attachment, Case
-    from civicloop.cases.rules import State
-
     pending = set(Attachment.objects.filter(status=Attachment.Status.PENDING, case__in=OpenCase.objects.filter(
         screened=False).values("case_id")).values_list("case_id", flat=True))
     waiting = list(OpenCase.objects.filter(screened=False).exclude(case_id__in=pending)
@@ -107,10 +103,6 @@ def screen_new_reports(*, batch: int = 100) -> int:
 
 
 def _maybe_merge(case) -> bool:
-    from civicloop.cases import services
-    from civicloop.core.errors import Conflict, InvalidInput
-    from civicloop.duplicates.queries import candidates
-
     actor = system_actor()
     best = next((c for c in candidates(case, actor, limit=5) if c.case.reported_at <= case.reported_at), None)
     if best is None or best.score.total < settings.DUPLICATE_AUTO_MERGE_SCORE:

@@ -24,9 +24,12 @@ from civicloop.core.errors import Forbidden, InvalidInput
 from civicloop.evaluation import rules
 from civicloop.cases.command import district_streets
 from civicloop.evaluation.counters import CASE_DIMENSIONS, NAMES, OVERDUE
-from civicloop.evaluation.models import DailyCount, GradeBand, ScoreConfig
+from civicloop.evaluation.models import DailyCount, GradeBand, Ranking, ScoreConfig
 from civicloop.evaluation.periods import Period, parse
+from civicloop.geo.models import Division, Grid
+from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
+from civicloop.taxonomy.models import Category
 
 BY = ("department", "district", "street", "community", "grid", "category", "channel", "actor")
 PLACES = ("district", "street", "community", "grid")  # codes nest: a community's code starts with its street's
@@ -201,10 +204,6 @@ def _by_district(rows: dict[str, dict], names) -> dict[str, dict]:
 
 def labels(dim: str, keys: list[str]) -> dict[str, str]:
     """Display names of keys (Chinese names as stored; '' is 全市 city or 未指定 none)."""
-    from civicloop.geo.models import Division, Grid
-    from civicloop.org.models import Department, User
-    from civicloop.taxonomy.models import Category
-
     real = [k for k in keys if k]
     names: dict[str, str] = {"": "全市 city" if dim == "city" else "未指定 none"}
     if dim == "department":
@@ -280,8 +279,6 @@ def scores(period: Period | str, subject: str, *, user=None, area: str = "street
 
 
 def _staff_rows(period: Period, subject: str, user, now) -> list[Row]:
-    from civicloop.org.models import User
-
     if user is not None and getattr(user, "scope", None) != Scope.CITY:
         raise Forbidden("人员考核仅限全市范围的工作人员 / staff scores are for city-wide staff")
     people = {str(u.pk): u for u in User.objects.filter(role__in=STAFF_SUBJECTS[subject])}
@@ -343,8 +340,6 @@ def red_and_black(rows: list[dict], size: int) -> tuple[list[dict], list[dict]]:
 
 
 def published(subject: str | None = None):
-    from civicloop.evaluation.models import Ranking
-
     qs = Ranking.objects.filter(published_at__isnull=False)
     return qs.filter(subject=subject) if subject else qs
 

@@ -15,6 +15,12 @@ from typing import Iterable, Iterator
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civicloop.geo.models import Grid
+from civicloop.org.models import User
+from civicloop.core import bulk
+from civicloop.cases.models import Case, CaseEvent
+from civicloop.lib import codes
+
 # One step: (action, from, to, pending before, pending after, stage it ends, role, minutes after report)
 _S = {
     "report": ("report", "", "reported", "", "", "", "inspector", 0),
@@ -64,9 +70,6 @@ def exact(mix: list[tuple[int, Shape]], *, seed: int = 1) -> list[Shape]:
 
 class _Cast:
     def __init__(self):
-        from civicloop.geo.models import Grid
-        from civicloop.org.models import User
-
         people = {u.username: u for u in User.objects.exclude(role="")}
         self.grids = list(Grid.objects.values_list("code", "community_id"))
         self.inspector = {u.scope_division_id: u.pk for u in people.values() if u.role == "inspector"}
@@ -79,8 +82,6 @@ class _Table:
     """A model's INSERT with every column, and a row of its defaults to copy and fill in."""
 
     def __init__(self, model):
-        from civicloop.core import bulk
-
         fields = list(model._meta.concrete_fields)
         self.sql, adapters = bulk._statement(model, with_pk=True)
         self.adapt = {name: a for name, a in adapters if a}
@@ -117,9 +118,6 @@ def generate(shapes: Iterable[Shape], *, start: datetime, end: datetime, total: 
              open_deadline: datetime | None = None, chunk: int = 20_000, progress=None) -> int:
     """Insert `total` cases (report times spread evenly over [start, end)) with their events.
     Returns the number of events."""
-    from civicloop.cases.models import Case, CaseEvent
-    from civicloop.core import bulk
-
     rng = random.Random(seed)
     cast = _Cast()
     open_deadline = open_deadline or end + timedelta(days=2)
@@ -167,8 +165,6 @@ _NO_DATA = "{}"  # the JSON of an empty `data`, as bulk.insert sends it
 
 
 def _case(shape, case_id, reported, local_day, rng, cast, departments, category, open_deadline, db_time):
-    from civicloop.lib import codes
-
     grid, community = rng.choice(cast.grids)
     street = community[:9]
     department = rng.choice(departments)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicloop.core.errors import ServiceError
 from civicloop.evaluation import queries, rules, services
+from civicloop.evaluation.counters import LABELS
 from civicloop.evaluation.models import Ranking
 from civicloop.evaluation.periods import Period, month, parse
 from civicloop.org.roles import Scope
@@ -59,8 +60,6 @@ def staff_page(request):
 
 
 def _count_label(name: str) -> str:
-    from civicloop.evaluation.counters import LABELS
-
     return LABELS.get(name) or rules.DERIVED_LABELS[name]
 
 

@@ -7,6 +7,7 @@ import random
 from django.db import transaction
 from shapely.geometry import Point, shape
 
+from civicloop.cases.services import report_case
 from civicloop.facilities import services
 from civicloop.facilities.models import Facility, Keeper
 from civicloop.geo.models import Grid
@@ -44,8 +45,6 @@ def seed(stdout) -> None:
 
 def _scanned_reports() -> None:
     """A few QR reports about the first keeper's bins, so 我管护的设施 and the case panel show something."""
-    from civicloop.cases.services import report_case
-
     for facility in Facility.objects.filter(keeper__phone=DEMO_KEEPER)[:2]:
         report_case(actor=None, channel="citizen", lon=facility.lon, lat=facility.lat, crs="wgs84",
                     description=f"{facility.name}破损，垃圾散落", category=facility.component_id,

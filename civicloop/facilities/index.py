@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from civicloop.core.revisions import RevisionCache
+from civicloop.facilities.models import Facility
 
 REVISION = "facilities"
 
@@ -57,8 +58,6 @@ def _categorical(values: tuple[str, ...]) -> tuple[np.ndarray, dict[str, int]]:
 
 
 def _load() -> FacilityIndex:
-    from civicloop.facilities.models import Facility
-
     rows = list(Facility.objects.order_by().values_list("id", "lon", "lat", "street_id", "community_id", "grid_id"))
     if not rows:
         empty = np.array([], dtype=np.float64)

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from civicloop.citizens.services import current_citizen
 from civicloop.core import throttle
 from civicloop.core.errors import InvalidInput, TooManyRequests
 from civicloop.core.net import client_ip
 from civicloop.gazetteer import geocoding
 from civicloop.geo.points import parse_point
+from civicloop.org.api import StaffToken
 
 router = Router(tags=["geo 地理"])
 
@@ -119,8 +121,6 @@ def _admit(request) -> None:
 def _staff(request) -> bool:
     from ninja.errors import AuthenticationError
 
-    from civicloop.org.api import StaffToken
-
     header = request.headers.get("Authorization", "")
     if header:
         if StaffToken()(request) is None:
@@ -131,6 +131,4 @@ def _staff(request) -> bool:
 
 
 def _citizen(request) -> bool:
-    from civicloop.citizens.services import current_citizen
-
     return current_citizen(request) is not None

@@ -31,6 +31,9 @@ from civicloop.core.revisions import RevisionCache
 from civicloop.gazetteer import addresses, models
 from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
 from civicloop.gazetteer.rules import SEPARATOR, road_variants
+from civicloop.geo import jurisdiction
+from civicloop.geo.index import locate
+from civicloop.geo.models import Division
 
 REVISION = models.REVISION  # bumped by every write to the gazetteer (imports, console, demo seed)
 M_PER_DEG_LAT = 111_320.0
@@ -281,8 +284,6 @@ def _own_forms(entry) -> int:
 
 
 def _divisions() -> dict[str, str]:
-    from civicloop.geo.models import Division
-
     return dict(Division.objects.values_list("code", "name"))
 
 
@@ -290,8 +291,6 @@ _division_cache = RevisionCache("grids", _divisions)
 
 
 def division_names() -> list[str]:
-    from civicloop.geo import jurisdiction
-
     names = list(_division_cache.get().values())
     root = jurisdiction.root()
     return [*names, root.name] if getattr(root, "name", "") else names
@@ -467,8 +466,6 @@ def _rank(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _candidate(lon: float, lat: float, confidence: float, kind: str, label: str, matched: dict) -> Candidate:
-    from civicloop.geo.index import locate
-
     hit = locate(lon, lat)
     return Candidate(lon=round(lon, 7), lat=round(lat, 7), confidence=round(min(1.0, max(0.0, confidence)), 3),
                      kind=kind, label=label, matched={k: v for k, v in matched.items() if v not in ("", None)},
@@ -485,9 +482,6 @@ NEAR_ENOUGH_M = 5.0  # closer than this a door plate is the address itself, not 
 
 def reverse(lon: float, lat: float) -> Words:
     """The point in words. lon/lat are WGS-84 inside the jurisdiction (parse_point has checked)."""
-    from civicloop.geo import jurisdiction
-    from civicloop.geo.index import locate
-
     door, poi = _nearest_point("door", lon, lat), _nearest_point("poi", lon, lat)
     road, crossing = _nearest_road(lon, lat)
     hit = locate(lon, lat)

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.gazetteer import rules
+from civicloop.geo import jurisdiction
 
 # Bumped in the transaction of every write (imports, console edits, the demo seed): the geocoder's
 # per-process name index (geocoding.py) follows it as the grid index follows "grids".
@@ -65,7 +66,6 @@ class Entry(models.Model):
             raise ValidationError({"geometry": _("Not valid GeoJSON.")}) from None
         if geom is None or geom.is_empty or geom.geom_type not in self.SHAPES:
             raise ValidationError({"geometry": _("The geometry must be a %(shapes)s.") % {"shapes": " / ".join(self.SHAPES)}})
-        from civicloop.geo import jurisdiction
 
         point = representative_point(geom)
         if not jurisdiction.contains(point.x, point.y):

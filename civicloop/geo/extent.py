@@ -20,6 +20,7 @@ from django.dispatch import receiver
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.index import GridIndex, grid_index
 from civicloop.geo.jurisdiction import REVISION
+from civicloop.geo.models import Division
 from civicloop.geo.shapes import stored_area
 
 CHINA = (73.5, 18.0, 135.1, 53.6)  # lon/lat bounds of the mainland, the last resort
@@ -41,8 +42,6 @@ def _from_geometry(geom, source: str) -> Extent:
 
 
 def _division_extent() -> Extent | None:
-    from civicloop.geo.models import Division
-
     code = settings.JURISDICTION
     root = stored_area(Division.objects.filter(code=code).values_list("geometry", flat=True).first() or "")
     if root is not None:

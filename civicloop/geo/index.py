@@ -9,6 +9,7 @@ import shapely
 from shapely import STRtree
 
 from civicloop.core.revisions import RevisionCache
+from civicloop.geo.models import Grid
 
 REVISION = "grids"
 
@@ -49,8 +50,6 @@ class GridIndex:
 
 
 def _load() -> GridIndex:
-    from civicloop.geo.models import Grid
-
     rows = Grid.objects.filter(active=True).values_list("code", "community_id", "geometry")
     return GridIndex([(code, community, shapely.from_geojson(geo)) for code, community, geo in rows])
 

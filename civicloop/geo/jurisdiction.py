@@ -16,6 +16,7 @@ from django.dispatch import receiver
 
 from civicloop.core.revisions import RevisionCache
 from civicloop.geo.index import grid_index
+from civicloop.geo.models import Division
 from civicloop.geo.shapes import stored_area
 
 REVISION = "divisions"
@@ -54,8 +55,6 @@ def _boundary(text: str):
 
 
 def _load() -> Root:
-    from civicloop.geo.models import Division
-
     code = settings.JURISDICTION
     row = Division.objects.filter(code=code).values_list("name", "geometry").first()
     name, text = row if row else (settings.CITY_NAME, "")

@@ -26,8 +26,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civicloop.cases.command import STAGES
+from civicloop.cases.rules import RULES, Action
 from civicloop.core import extensions
+from civicloop.geo.models import Division, Grid
 from civicloop.geo.shapes import stored_area
+from civicloop.lib.i18n import pick
+from civicloop.org.models import CommandCentre, Department, User
+from civicloop.org.roles import Role, Scope
+from civicloop.routing.models import RoutingRule
+from civicloop.taxonomy.models import Category, DepartmentRoute
+from civicloop.taxonomy.queries import calendar_status
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +112,6 @@ def _root_code() -> str:
 
 
 def _root():
-    from civicloop.geo.models import Division
-
     return Division.objects.filter(code=_root_code()).first()
 
 
@@ -115,8 +122,6 @@ def _boundary(text: str):
 
 
 def _grids():
-    from civicloop.geo.models import Grid
-
     return Grid.objects.filter(active=True, community__code__startswith=_root_code())
 
 
@@ -177,8 +182,6 @@ def _no_boundary(root) -> Finding:
 
 
 def _streets():
-    from civicloop.geo.models import Division
-
     return Division.objects.filter(level=Division.Level.STREET, code__startswith=_root_code())
 
 
@@ -203,8 +206,6 @@ def grids() -> list[Finding]:
 
 
 def _divisions_without_grids(level: str) -> Finding | None:
-    from civicloop.geo.models import Division
-
     digits = STREET_DIGITS if level == "street" else COMMUNITY_DIGITS
     with_grids = _grids().annotate(part=Substr("community_id", 1, digits)).values("part")
     missing = (Division.objects.filter(level=level, code__startswith=_root_code())
@@ -310,8 +311,6 @@ def _route_fixes() -> tuple[Fix, ...]:
 
 def _street_communities() -> tuple[dict[str, set[str]], dict[str, str]]:
     """Each street's communities, and the streets' names."""
-    from civicloop.geo.models import Division
-
     names = dict(_streets().values_list("code", "name"))
     streets = {code: set() for code in names}
     for code in Division.objects.filter(level=Division.Level.COMMUNITY, code__startswith=_root_code()
@@ -323,8 +322,6 @@ def _street_communities() -> tuple[dict[str, set[str]], dict[str, str]]:
 
 def _unrouted(streets: dict[str, set[str]], names: dict[str, str]) -> list[tuple[str, str, list[str]]]:
     """(code, name, streets without a department) of each active category lacking one somewhere."""
-    from civicloop.taxonomy.models import Category, DepartmentRoute
-
     rules = _plain_rules()
     street_routes = defaultdict(set)
     for category, street in DepartmentRoute.objects.filter(department__active=True).values_list("category_id",
@@ -346,8 +343,6 @@ def _unrouted(streets: dict[str, set[str]], names: dict[str, str]) -> list[tuple
 
 def _plain_rules() -> list[tuple[object, str]]:
     """(does it apply to a category code?, area) of each active routing rule with no condition."""
-    from civicloop.routing.models import RoutingRule
-
     rows = (RoutingRule.objects.filter(active=True, department__active=True, min_priority__isnull=True,
                                        supervised_only=False)
             .values_list("category_id", "category_group", "area"))
@@ -365,9 +360,6 @@ def _matcher(category: str, group: str):
 
 def staff() -> list[Finding]:
     """Every active department has at least one active department worker (处置人员) to sign for cases."""
-    from civicloop.org.models import Department
-    from civicloop.org.roles import Role
-
     handlers = Count("staff", filter=Q(staff__is_active=True, staff__role=Role.HANDLER))
     empty = list(Department.objects.filter(active=True)
                  .filter(Q(division__isnull=True) | Q(division__code__startswith=_root_code()))
@@ -400,9 +392,6 @@ def _staff_fixes() -> tuple[Fix, ...]:
 
 
 def _routed_departments() -> set[str]:
-    from civicloop.routing.models import RoutingRule
-    from civicloop.taxonomy.models import Category, DepartmentRoute
-
     routed = set(Category.objects.filter(active=True, department__isnull=False).values_list("department_id", flat=True))
     routed |= set(DepartmentRoute.objects.filter(category__active=True).values_list("department_id", flat=True))
     routed |= set(RoutingRule.objects.filter(active=True).values_list("department_id", flat=True))
@@ -416,18 +405,11 @@ def loop_staff() -> list[Finding]:
 
 
 def _loop_steps() -> dict[str, str]:
-    from civicloop.cases.rules import Action
-
     return {Action.FILE: _("filing"), Action.DISPATCH: _("dispatch"),
             Action.CHECK: _("checking the fix"), Action.CLOSE: _("closing")}
 
 
 def _steps_without_staff() -> Finding | None:
-    from civicloop.cases.rules import RULES
-    from civicloop.lib.i18n import pick
-    from civicloop.org.models import User
-    from civicloop.org.roles import Role
-
     language = get_language()
     missing = []
     for action, step in _loop_steps().items():
@@ -446,9 +428,6 @@ def _steps_without_staff() -> Finding | None:
 
 
 def _no_administrator() -> Finding | None:
-    from civicloop.org.models import User
-    from civicloop.org.roles import Role
-
     if User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True).exists():
         return None
     return Finding("staff.no_admin", BLOCKING, _("No administrator"),
@@ -457,9 +436,6 @@ def _no_administrator() -> Finding | None:
 
 
 def _streets_without_field_staff() -> Finding | None:
-    from civicloop.org.models import User
-    from civicloop.org.roles import Role, Scope
-
     streets = dict(_streets().values_list("code", "name"))
     field = User.objects.filter(is_active=True, role__in=(Role.INSPECTOR, Role.GRID_WORKER))
     if not streets or field.filter(scope=Scope.CITY).exists():
@@ -488,8 +464,6 @@ def command_centres() -> list[Finding]:
     district has one, and each centre can run the stages the city leaves to it (cases/command.py): staff
     of the district's scope in a role for each stage, and departments of its own to dispatch to. A
     jurisdiction of one county, or one run from one centre, has nothing to check."""
-    from civicloop.org.models import CommandCentre
-
     if len(_root_code()) >= 6:
         return []
     centres = dict(CommandCentre.objects.filter(active=True, division__code__startswith=_root_code())
@@ -502,14 +476,10 @@ def command_centres() -> list[Finding]:
 
 def _district_stages() -> list[str]:
     """The stages a district's centre runs: those the city has not kept (CIVICLOOP_CITY_STAGES)."""
-    from civicloop.cases.command import STAGES
-
     return [stage for stage in STAGES if stage not in settings.CITY_STAGES]
 
 
 def _districts_without_centre(centres: dict[str, str]) -> Finding | None:
-    from civicloop.geo.models import Division
-
     without = (Division.objects.filter(level=Division.Level.COUNTY, code__startswith=_root_code())
                .exclude(code__in=list(centres)).order_by("code").values_list("code", "name"))
     count = without.count()
@@ -526,10 +496,6 @@ def _districts_without_centre(centres: dict[str, str]) -> Finding | None:
 
 def _centres_without_staff(centres: dict[str, str]) -> Finding | None:
     """Centres lacking district-scoped staff in a role allowed the key action of a stage they run."""
-    from civicloop.cases.rules import RULES, Action
-    from civicloop.org.models import User
-    from civicloop.org.roles import Scope
-
     key_action = {"intake": Action.FILE, "dispatch": Action.DISPATCH, "close": Action.CLOSE}
     steps = _loop_steps()
     held = set(User.objects.filter(is_active=True, scope=Scope.DISTRICT, scope_division_id__in=list(centres))
@@ -553,8 +519,6 @@ def _centres_without_staff(centres: dict[str, str]) -> Finding | None:
 
 def _centres_without_departments(centres: dict[str, str]) -> Finding | None:
     """A centre that dispatches may only dispatch to its own district's departments (cases.services)."""
-    from civicloop.org.models import Department
-
     if "dispatch" not in _district_stages():
         return None
     active = Department.objects.filter(active=True, division__isnull=False).values_list("division_id", flat=True)
@@ -581,8 +545,6 @@ def _centre_fixes() -> tuple[Fix, ...]:
 
 def calendar() -> list[Finding]:
     """The coming year's holiday arrangement is entered and confirmed (asked from 1 November)."""
-    from civicloop.taxonomy.queries import calendar_status
-
     status = calendar_status()
     if status.ok:
         return []

@@ -3,6 +3,7 @@ panel show something. The key is printed once, as the admin would show it."""
 from __future__ import annotations
 
 from civicloop.geo.index import locate
+from civicloop.geo.models import Grid
 from civicloop.open311 import services
 from civicloop.open311.models import ApiKey
 
@@ -27,8 +28,6 @@ def seed(stdout) -> None:
 
 
 def _points(n: int) -> list[tuple[float, float]]:
-    from civicloop.geo.models import Grid
-
     found = []
     for grid in Grid.objects.order_by("code")[:200]:
         lon, lat = (grid.min_lon + grid.max_lon) / 2, (grid.min_lat + grid.max_lat) / 2

@@ -19,8 +19,10 @@ from django.urls import reverse
 from civicloop.cases import publicity
 from civicloop.cases.models import Attachment, Case, CaseEvent
 from civicloop.citizens.status import PLAIN, PUBLIC_STEPS
+from civicloop.core import revisions
 from civicloop.core.revisions import RevisionCache
 from civicloop.open311 import rules
+from civicloop.open311.models import ApiKey, ServiceChangeset
 from civicloop.open311.rules import RequestQuery
 from civicloop.taxonomy.queries import config
 
@@ -36,8 +38,6 @@ def tz() -> ZoneInfo:
 
 
 def _load_keys() -> dict:
-    from civicloop.open311.models import ApiKey
-
     return {k.digest: k for k in ApiKey.objects.filter(revoked_at__isnull=True)}
 
 
@@ -59,9 +59,6 @@ def _conditions(cfg, code: str) -> list[str]:
 def services_changed_at():
     from django.db import IntegrityError, transaction
     from django.utils import timezone
-
-    from civicloop.core import revisions
-    from civicloop.open311.models import ServiceChangeset
 
     revision = revisions.current("taxonomy")
     row = ServiceChangeset.objects.filter(revision=revision).values_list("at", flat=True).first()

@@ -16,6 +16,7 @@ from civicloop.cases import services as cases
 from civicloop.cases.models import Case, Channel
 from civicloop.core import bulk, revisions
 from civicloop.core.errors import Forbidden, InvalidInput, ServiceError
+from civicloop.gazetteer import geocoding
 from civicloop.open311 import queries
 from civicloop.open311.models import ApiKey, Open311Request, RateWindow, digest
 from civicloop.open311.rules import Open311Error, bad
@@ -158,8 +159,6 @@ ADDRESS_AMBIGUOUS_M = 150.0
 def place_of_address(text: str) -> tuple[str, str]:
     """(lat, long) as strings, for a POST that sent an address_string and no lat/long; refused with
     the spec's 400 when the gazetteer cannot place it with confidence."""
-    from civicloop.gazetteer import geocoding
-
     if len(text) > geocoding.MAX_QUERY:
         raise bad(f"address_string 最多 {geocoding.MAX_QUERY} 个字符 / address_string is at most "
                   f"{geocoding.MAX_QUERY} characters")

@@ -6,7 +6,9 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import HttpBearer, django_auth
 
-from civicloop.core.errors import InvalidInput
+from civicloop.core.errors import InvalidInput, TooManyRequests
+from civicloop.core.net import client_ip
+from civicloop.org import services as org
 from civicloop.org.models import ApiToken
 
 router = Router(tags=["auth 认证"])
@@ -43,9 +45,6 @@ class TokenOut(Schema):
 @router.post("/token", response=TokenOut, auth=None, summary="登录取令牌 issue a token")
 def issue_token(request, payload: TokenIn):
     # Throttled like the console's sign-in (a password guesser must not come in through the API).
-    from civicloop.core.errors import TooManyRequests
-    from civicloop.core.net import client_ip
-    from civicloop.org import services as org
 
     username, ip = payload.username.strip(), client_ip(request)
     locked = org.lockout(username, ip)

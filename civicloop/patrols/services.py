@@ -23,6 +23,7 @@ from civicloop.org.roles import Role, Scope
 from civicloop.patrols import rules
 from civicloop.patrols.models import (DutyShift, GridCoverage, MissedPatrol, Patrol, PatrolBatch, PatrolDay,
                                       PatrolPoint, PatrolRequirement, WorkerPosition)
+from civicloop.taxonomy.queries import config
 
 FIELD_ROLES = frozenset({Role.INSPECTOR, Role.GRID_WORKER})
 LATE_UPLOAD = timedelta(hours=24)  # a phone that was offline may send the end of its track later
@@ -299,8 +300,6 @@ def refresh_dirty(*, limit: int = 200) -> int:
 
 def day_to_close(now: datetime) -> date | None:
     """The latest working day whose working hours are over."""
-    from civicloop.taxonomy.queries import config
-
     calendar = config().calendar
     local = timezone.localtime(now)
     day = local.date() if local.time() >= calendar.periods[-1][1] else local.date() - timedelta(days=1)

@@ -6,12 +6,12 @@ import io
 from django.conf import settings
 from django.utils import timezone
 
+from civicloop.reports.fonts import cjk_font
+
 
 def render(citizen, standing: dict) -> io.BytesIO:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.pdfgen import canvas
-
-    from civicloop.reports.fonts import cjk_font
 
     font = cjk_font()
     buffer = io.BytesIO()

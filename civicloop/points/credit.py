@@ -10,6 +10,8 @@ import secrets
 
 from django.utils import timezone
 
+from civicloop.citizens.models import Citizen
+from civicloop.points import queries
 from civicloop.points.models import Partner
 
 
@@ -33,9 +35,6 @@ def authenticate(raw: str) -> Partner | None:
 
 
 def lookup(phone: str) -> dict | None:
-    from civicloop.citizens.models import Citizen
-    from civicloop.points import queries
-
     citizen = Citizen.objects.filter(phone=(phone or "").strip(), active=True).first()
     if citizen is None:
         return None

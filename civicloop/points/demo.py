@@ -8,6 +8,12 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.points.models import EarningRule, Item, Pool, Title
+from civicloop.demo.city import DEMO_PASSWORD
+from civicloop.org.models import User
+from civicloop.citizens.models import Citizen
+from civicloop.points import services
+
 GOODS = [("环保购物袋", "可折叠，印有“文明蒙自”", 30, 200), ("文明市民水杯", "不锈钢保温杯", 80, 100),
          ("晴雨伞", "自动折叠伞", 120, 60), ("洗衣液 2kg", "日用品", 60, 150), ("南湖公园电影票", "两张", 150, 40),
          ("米线套餐券", "蒙自过桥米线一份", 40, 120)]
@@ -17,8 +23,6 @@ POOLS = [("助学圆梦", "资助困难家庭学生"), ("关爱环卫工人", "�
 
 
 def seed(stdout) -> None:
-    from civicloop.points.models import EarningRule, Item, Pool, Title
-
     if Item.objects.exists():
         stdout.write("  积分超市已有商品，跳过 / the mall exists; skipped")
         return
@@ -37,9 +41,6 @@ def seed(stdout) -> None:
 
 
 def _staff() -> None:
-    from civicloop.demo.city import DEMO_PASSWORD
-    from civicloop.org.models import User
-
     manage = Permission.objects.get(codename="manage_points", content_type__app_label="points")
     keep = Permission.objects.get(codename="keep_mall", content_type__app_label="points")
     for user in User.objects.filter(username__in=["leader", "commander"]):
@@ -54,10 +55,6 @@ def _staff() -> None:
 
 
 def _citizen() -> None:
-    from civicloop.citizens.models import Citizen
-    from civicloop.points import services
-    from civicloop.points.models import Item, Pool
-
     person, _ = Citizen.objects.get_or_create(phone="13800138000", defaults={"display_name": "示范市民"})
     now = timezone.now()
     for day in range(12):

@@ -7,6 +7,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from civicloop.citizens.models import CitizenReport
 from civicloop.points import rules
 from civicloop.points.models import Account, Entry, FraudFlag
 
@@ -21,8 +22,6 @@ def account(citizen) -> Account:
 
 def verified_reports(citizen) -> int:
     """记功: the citizen's reports whose fix was checked and the case closed."""
-    from civicloop.citizens.models import CitizenReport
-
     return CitizenReport.objects.filter(citizen=citizen, followed=False, case__state="closed").count()
 
 

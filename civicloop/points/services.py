@@ -18,8 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from civicloop.cases.models import Attachment, Case
+from civicloop.cases.rules import Action
+from civicloop.citizens.models import CitizenReport
 from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from civicloop.points import rules
+from civicloop.points import access, queries, rules
 from civicloop.points.models import (Account, CitizenTitle, Donation, EarningRule, Entry, FraudFlag, HeldAward, Item,
                                      Order, Pool, ReportOrigin, Title)
 
@@ -112,8 +115,6 @@ def earn_for_report(case, citizen_id: int, *, amount: int, key: str, reason: str
 
 
 def reporter_of(case) -> int | None:
-    from civicloop.citizens.models import CitizenReport
-
     return (CitizenReport.objects.filter(case_id=case.pk, followed=False, citizen__isnull=False)
             .values_list("citizen_id", flat=True).first())
 
@@ -163,8 +164,6 @@ def reverse_case(case, *, actor=None, why: str, now: datetime) -> Entry | None:
 
 def on_case_changed(sender, *, case, event, refs, **kwargs) -> None:
     """The case_changed receiver, inside the case's transaction: points commit with the transition."""
-    from civicloop.cases.rules import Action
-
     action, now = event.action, event.created_at or timezone.now()
     if action == Action.REPORT:
         record_origin(case, refs)
@@ -214,8 +213,6 @@ def same_photo(case) -> list[dict]:
     It runs inside the filing transaction, so it reads two narrow columns and compares integers:
     about 100,000 photos in the look-back window cost tens of milliseconds, not a join per row.
     """
-    from civicloop.cases.models import Attachment, Case
-
     mine = [int(h, 16) for h in case.attachments.filter(kind="before").exclude(phash="").values_list("phash", flat=True)]
     if not mine:
         return []
@@ -232,8 +229,6 @@ def same_photo(case) -> list[dict]:
 
 
 def burst(case, citizen_id: int) -> list[dict]:
-    from civicloop.citizens.models import CitizenReport
-
     window = timedelta(minutes=settings.POINTS_BURST_WINDOW_MIN)
     span = (case.reported_at - window, case.reported_at)
     found = []
@@ -260,8 +255,6 @@ def far_from_phone(case) -> list[dict]:
 
 def review_flag(flag_id: int, user, *, release: bool, note: str = "", now: datetime | None = None) -> FraudFlag:
     """Staff decide: release (the held points are posted now) or reject (they never are)."""
-    from civicloop.points import access
-
     if not access.can_manage(user):
         raise Forbidden("无权审核 / you may not review reports")
     now = now or timezone.now()
@@ -343,8 +336,6 @@ def cancel_order(order_id: int, *, citizen=None, actor=None, now: datetime | Non
 
 def collect_order(code: str, user, *, now: datetime | None = None) -> Order:
     """核销: the mall keeper scans or types the pickup code and hands the goods over."""
-    from civicloop.points import access
-
     if not access.can_keep_mall(user):
         raise Forbidden("无权核销 / only mall staff hand out orders")
     normalised = rules.normalise_pickup_code(code)
@@ -365,8 +356,6 @@ def collect_order(code: str, user, *, now: datetime | None = None) -> Order:
 
 def exchange_title(citizen, title_id: int, *, now: datetime | None = None) -> CitizenTitle:
     """兑荣誉: points for a title shown on the profile; each title once, and only from its level up."""
-    from civicloop.points import queries
-
     title = Title.objects.filter(pk=title_id, active=True).first()
     if title is None:
         raise NotFound("称号不存在 / no such title")

@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicloop.citizens import services as citizens
-from civicloop.core.errors import ServiceError
+from civicloop.core.errors import InvalidInput, ServiceError
 from civicloop.points import access, certificate, credit, queries, services
-from civicloop.points.models import EarningRule, FraudFlag, Item, Order, Pool, Title
+from civicloop.points.models import EarningRule, FraudFlag, Item, Order, Partner, Pool, Title
+from civicloop.points.rules import LEVELS
+from civicloop.taxonomy.models import Category
 
 
 def citizen_page(view):
@@ -111,7 +113,6 @@ def honours(request, citizen):
     held = {t.title_id for t in standing["titles"]}
     titles = [{"title": t, "held": t.pk in held, "reachable": standing["level"].rank >= t.min_level}
               for t in Title.objects.filter(active=True)]
-    from civicloop.points.rules import LEVELS
 
     return _page(request, citizen, "honours.html", standing=standing, titles=titles, levels=LEVELS)
 
@@ -208,8 +209,6 @@ def staff_catalogue(request):
 
 
 def _save_item(data) -> Item:
-    from civicloop.core.errors import InvalidInput
-
     def number(name: str, low: int) -> int:
         try:
             value = int(data.get(name, ""))
@@ -265,9 +264,6 @@ def staff_rules(request):
 
 
 def _save_rule(data) -> EarningRule:
-    from civicloop.core.errors import InvalidInput
-    from civicloop.taxonomy.models import Category
-
     code = (data.get("category") or "").strip()
     if code and not Category.objects.filter(pk=code).exists():
         raise InvalidInput.field("category", f"未知的事项分类 {code} / unknown category")
@@ -309,7 +305,6 @@ def staff_partners(request):
             _partner, raw = credit.issue_key(name[:60])
         else:
             messages.error(request, "名称不能为空 / a name is required")
-    from civicloop.points.models import Partner
 
     return render(request, "points/staff_partners.html", {"partners": Partner.objects.order_by("-created_at"), "raw": raw})
 

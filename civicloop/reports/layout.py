@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from civicloop.evaluation.counters import LABELS, NAMES, OVERDUE, OVERDUE_LABELS
 from civicloop.evaluation.rules import DERIVED_LABELS, RATE_LABELS, RATES
+from civicloop.lib.i18n import split as split_label
 
 ALL_LABELS = {**LABELS, **OVERDUE_LABELS, **DERIVED_LABELS, **RATE_LABELS}
 RATE_NAMES = frozenset(RATE_LABELS)
@@ -40,8 +41,6 @@ MARKS = {"red": "红榜 red list", "black": "黑榜 black list", "": ""}
 
 def split(label: str) -> tuple[str, str]:
     """'上报数 reports' → ('上报数', 'reports'): the label's Chinese words, then its English."""
-    from civicloop.lib.i18n import split as split_label
-
     return split_label(label)
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.core.errors import Forbidden, InvalidInput
+from civicloop.evaluation import rollup
 from civicloop.evaluation.periods import Period, month, parse
 from civicloop.org.roles import Role, Scope
 from civicloop.reports import excel, pdf
@@ -121,8 +122,6 @@ def generate_due(now: datetime | None = None) -> int:
 
 def _count_latest_events() -> None:
     """Reports read the daily counters: bring them up to the event log first."""
-    from civicloop.evaluation import rollup
-
     rollup.refresh()
 
 

@@ -9,6 +9,7 @@ class RoutingConfig(AppConfig):
     case_panel = "civicloop.routing.views.case_panel"
     demo_seed = "civicloop.routing.demo.seed"
     nearest_workers = "civicloop.routing.dispatch.suggest_for"  # the inspector preselected in the console
+    department_router = "civicloop.routing.queries.department_for"  # where a dispatch naming no department goes
 
     def ready(self) -> None:
         from civicloop.routing import signals  # noqa: F401

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from civicloop.cases.models import Case
 from civicloop.cases.rules import State
+from civicloop.org.models import User
 from civicloop.org.roles import Role, Scope
+from civicloop.patrols.models import DutyShift, Patrol, WorkerPosition
 from civicloop.routing.nearest import CITY, Suggestion, Worker, WorkerIndex
 
 FIELD_ROLES = (Role.INSPECTOR, Role.GRID_WORKER)
@@ -26,9 +28,6 @@ _cached: tuple[float, WorkerIndex] | None = None
 
 
 def build_index(now: datetime | None = None) -> WorkerIndex:
-    from civicloop.org.models import User
-    from civicloop.patrols.models import DutyShift, Patrol, WorkerPosition
-
     now = now or timezone.now()
     fresh = now - timedelta(minutes=settings.DISPATCH_POSITION_MAX_AGE_MIN)
     on_patrol = Patrol.objects.filter(state=Patrol.State.ACTIVE).values("worker_id")

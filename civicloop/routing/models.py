@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from civicloop.geo.models import Division, Grid
 from civicloop.routing import rules
 from civicloop.taxonomy.models import Priority
 
@@ -59,8 +60,6 @@ class RoutingRule(models.Model):
 
 
 def _area_exists(code: str) -> bool:
-    from civicloop.geo.models import Division, Grid
-
     if len(code) == 15:
         return Grid.objects.filter(pk=code).exists()
     return Division.objects.filter(pk=code).exists()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from civicloop.core.revisions import RevisionCache
 from civicloop.routing import rules
+from civicloop.routing.models import RoutingRule
 from civicloop.taxonomy.queries import config
 
 REVISION = "routing"
 
 
 def _load() -> list[rules.Rule]:
-    from civicloop.routing.models import RoutingRule
-
     return [r.as_rule() for r in RoutingRule.objects.filter(active=True, department__active=True)]
 
 
@@ -53,7 +52,7 @@ def decide(facts: rules.Facts) -> rules.Decision:
 
 
 def department_for(case) -> str | None:
-    """Used by cases.services.suggest_department (and so by dispatch without a named department)."""
+    """RoutingConfig.department_router: cases.services.suggest_department (and so a dispatch naming no department)."""
     if not case.category_id:
         return None
     return decide(facts_of(case)).department

@@ -21,6 +21,7 @@ from civicloop.geo.points import parse_point
 from civicloop.org.models import Department
 from civicloop.org.roles import Role, Scope
 from civicloop.routing import queries, rules, services
+from civicloop.routing.dispatch import suggest_for
 from civicloop.routing.models import RoutingRule
 from civicloop.taxonomy.models import Category
 
@@ -201,7 +202,6 @@ def case_panel(request, case) -> str:
     if case.state not in FIELD_TASK_STATES or user.role in (Role.INSPECTOR, Role.GRID_WORKER, Role.HANDLER) \
             or access.is_read_only(user):
         return ""
-    from civicloop.routing.dispatch import suggest_for
 
     from django.conf import settings
 

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from civicloop.citizens.services import normalise_phone
 from civicloop.core import revisions
 from civicloop.core.errors import ServiceError
 from civicloop.geo.models import Division, Grid
@@ -404,8 +405,6 @@ class StaffRows(Rows):
         return username or phone
 
     def _phone(self, values: dict) -> str:
-        from civicloop.citizens.services import normalise_phone
-
         raw = text(values, "phone")
         if not raw:
             return ""

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civicloop.core.revisions import RevisionCache
 from civicloop.lib.workcal import Limit, Unit, WorkCalendar, official_year_known
+from civicloop.taxonomy.models import CalendarDay, CalendarYear, Category, DepartmentRoute, TimeLimit
 
 REVISION = "taxonomy"
 
@@ -62,8 +63,6 @@ class TaxonomyConfig:
 
 
 def _load() -> TaxonomyConfig:
-    from civicloop.taxonomy.models import CalendarDay, CalendarYear, Category, DepartmentRoute, TimeLimit
-
     arrangements = dict(CalendarYear.objects.values_list("year", "confirmed"))
     config = TaxonomyConfig(calendar=_calendar(CalendarDay, arrangements), arrangements=arrangements)
     for c in Category.objects.all():

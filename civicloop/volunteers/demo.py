@@ -7,6 +7,10 @@ from datetime import timedelta
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from civicloop.geo.models import Division
+from civicloop.org.models import User
+from civicloop.volunteers.models import Activity, Team
+
 TEAMS = [("文澜街道青年志愿服务队", "532503001"), ("蒙自市环卫志愿者协会", None), ("雨过铺街道巾帼志愿队", "532503002")]
 ACTIVITIES = [(0, "南湖公园环境清洁", "南湖公园北门", 103.3895, 23.3695, 1, 3),
               (1, "天马路文明交通劝导", "天马路与红竹园路口", 103.3850, 23.3670, 2, 2),
@@ -14,10 +18,6 @@ ACTIVITIES = [(0, "南湖公园环境清洁", "南湖公园北门", 103.3895, 23
 
 
 def seed(stdout) -> None:
-    from civicloop.geo.models import Division
-    from civicloop.org.models import User
-    from civicloop.volunteers.models import Activity, Team
-
     if Team.objects.exists():
         stdout.write("  志愿队伍已存在，跳过 / teams exist; skipped")
         return

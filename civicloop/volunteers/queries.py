@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Sum
 
+from civicloop.cases.privacy import mask_phone
 from civicloop.volunteers.models import SignUp, Team
 
 
@@ -25,7 +26,6 @@ def person_hours(activity=None, limit: int = 200) -> list[dict]:
         rows = rows.filter(activity=activity)
     rows = (rows.values("citizen_id", "citizen__phone", "citizen__display_name").annotate(m=Sum("minutes"))
             .order_by("-m")[:limit])
-    from civicloop.cases.privacy import mask_phone
 
     return [{"name": r["citizen__display_name"] or mask_phone(r["citizen__phone"]), "hours": round(r["m"] / 60, 1)}
             for r in rows]

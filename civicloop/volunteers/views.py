@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicloop.core.errors import ServiceError
+from civicloop.core.errors import InvalidInput, ServiceError
 from civicloop.points.views import citizen_page, staff_page
 from civicloop.volunteers import access, queries, services
 from civicloop.volunteers.models import Activity, SignUp, Team
@@ -98,8 +98,6 @@ def staff_home(request):
 
 
 def _when(text: str | None) -> datetime:
-    from civicloop.core.errors import InvalidInput
-
     try:
         value = datetime.fromisoformat(text or "")
     except ValueError:

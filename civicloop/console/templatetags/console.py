@@ -4,7 +4,10 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from civicloop.cases.engine import light_now
+from civicloop.core.extensions import case_panels as panels, console_links as links
 from civicloop.lib.i18n import pick
+from civicloop.org.roles import Scope
 
 register = template.Library()
 
@@ -17,8 +20,6 @@ def lang(label) -> str:
 
 @register.filter
 def scope_label(user) -> str:
-    from civicloop.org.roles import Scope
-
     if user.scope == Scope.CITY:
         return pick(Scope(user.scope).label, get_language())
     if user.scope == Scope.DEPARTMENT:
@@ -42,8 +43,6 @@ def with_error_attrs(field):
 @register.filter
 def light_of(case) -> str:
     """green / yellow / red for an open case with a running clock; '' otherwise."""
-    from civicloop.cases.engine import light_now
-
     found = light_now(case)
     return found.value if found else ""
 
@@ -51,8 +50,6 @@ def light_of(case) -> str:
 @register.filter
 def console_links(user) -> list[dict]:
     """Links the feature apps add to the tool bar (core.extensions)."""
-    from civicloop.core.extensions import console_links as links
-
     return links(user)
 
 
@@ -60,7 +57,5 @@ def console_links(user) -> list[dict]:
 def case_panels(context, case) -> str:
     """Sections the feature apps add to the case panel (core.extensions), already rendered."""
     from django.utils.safestring import mark_safe
-
-    from civicloop.core.extensions import case_panels as panels
 
     return mark_safe("".join(panels(context["request"], case)))

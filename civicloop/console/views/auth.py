@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from civicloop.core.net import client_ip
 from civicloop.org import services as org
 
 
@@ -18,8 +19,6 @@ class LoginForm(forms.Form):
 
 
 def _client_ip(request) -> str:
-    from civicloop.core.net import client_ip  # the client behind a trusted load balancer
-
     return client_ip(request)
 
 

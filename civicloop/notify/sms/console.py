@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
+from civicloop.notify.models import Delivery
+
 log = logging.getLogger("civicloop.notify.sms")
 
 
@@ -18,7 +20,5 @@ class Backend:
 
 def last_text(phone: str) -> str | None:
     """The newest SMS text queued or sent to this number (the console outbox)."""
-    from civicloop.notify.models import Delivery
-
     return (Delivery.objects.filter(channel="sms", recipient=phone).order_by("-id")
             .values_list("body", flat=True).first())
