@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicloop.cases import engine, rules, serials, services
 from civicloop.cases.models import Case, CaseEvent, Channel
@@ -123,7 +124,7 @@ def import_cases(path: str | Path, mapping: Mapping, *, batch: int = 1000, progr
                  dry_run: bool = False) -> Result:
     """Load every good row of the file; MappingError before any row when the mapping does not fit."""
     started = time.perf_counter()
-    source = open_source(path, mapping)
+    source = open_source(path, mapping, translate=gettext)
     problems = missing_columns(mapping, source.header)
     if problems:
         raise MappingError(problems)

@@ -16,6 +16,7 @@ class FacilitiesConfig(AppConfig):
     worker_jobs = [Job("facility imports", "civicloop.facilities.importing.run_due",
                        every=timedelta(seconds=2), budget=timedelta(minutes=10))]
     demo_seed = "civicloop.facilities.demo.seed"
+    registry_rows = {"facility": "civicloop.facilities.importing.facility_rows"}
 
     def ready(self) -> None:
         from civicloop.cases.signals import case_changed

@@ -1,4 +1,7 @@
-"""Load a registry file (Excel, CSV, GeoJSON, Shapefile) row by row with a report of every bad row.
+"""Load a registry file (Excel, ODS, CSV, GeoJSON, Shapefile) row by row with a report of every bad row.
+
+Tables are read by lib/tabular.py; the kinds of registry (facilities here, shops in the shops app) are
+declared as `registry_rows` on their app's AppConfig, so this module imports none of them.
 
 Re-runs are idempotent: a row with an id updates that facility; a row without one matches an
 existing facility of the same component, name and point (to 0.1 m) before a new id is given.
@@ -6,26 +9,28 @@ Good rows load even when others are bad; each bad row is named with its number a
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from civicloop.core.errors import ServiceError
 from civicloop.facilities import rules, services
 from civicloop.facilities.models import Facility, ImportJob, State
-from civicloop.geo.points import parse_point
-from civicloop.lib import codes
+from civicloop.facilities.rows import BadRow, day, point, text
+from civicloop.lib import codes, tabular
 
-FORMATS = (".xlsx", ".csv", ".geojson", ".json", ".zip", ".shp")
+TABLES = (".xlsx", ".xlsm", ".ods", ".csv")
+FORMATS = (*TABLES, ".geojson", ".json", ".zip", ".shp")
 BATCH = 500
 
 # Column names as cities write them (Chinese) and as other systems export them (English).
@@ -52,12 +57,8 @@ ALIASES = {
     "operator_name": ("经营者", "负责人", "operator", "operator_name"),
     "operator_phone": ("经营者电话", "operator_phone"),
 }
-_LOOKUP = {alias.lower(): key for key, names in ALIASES.items() for alias in names}
+HEADERS = tabular.Aliases(ALIASES)
 STATE_NAMES = {label.split()[0]: value for value, label in State.choices} | {value: value for value in State.values}
-
-
-class BadRow(ServiceError):
-    """One row's reason, in the report; never stops the file."""
 
 
 class BadFile(ServiceError):
@@ -83,43 +84,28 @@ def read_rows(path: Path) -> Iterator[dict]:
     """Rows as {canonical name: value}, numbered as a person sees them (a table's header is row 1)."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise BadFile(f"不支持的文件类型 {suffix}，可用 Excel、CSV、GeoJSON、Shapefile(.zip) / unsupported file type")
-    reader = {".xlsx": _excel, ".csv": _csv, ".geojson": _geojson, ".json": _geojson, ".zip": _shapefile_zip,
-              ".shp": _shapefile}[suffix]
+        raise BadFile(f"不支持的文件类型 {suffix}，可用 Excel、ODS、CSV、GeoJSON、Shapefile(.zip) / unsupported file type")
+    reader = _table if suffix in TABLES else {".geojson": _geojson, ".json": _geojson, ".zip": _shapefile_zip,
+                                              ".shp": _shapefile}[suffix]
     try:
         yield from reader(path)
     except (BadFile, BadRow):
         raise
+    except tabular.TableError as exc:
+        raise BadFile(exc.text(gettext)) from None
     except Exception as exc:
         raise BadFile(f"文件无法读取 / cannot read the file: {exc}") from exc
 
 
 def _canonical(raw: dict) -> dict:
-    return {_LOOKUP[str(k).strip().lower()]: v for k, v in raw.items() if k is not None and str(k).strip().lower() in _LOOKUP}
+    return HEADERS.values({k: v for k, v in raw.items() if k is not None})
 
 
-def _excel(path: Path) -> Iterator[dict]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, [])]
-    for number, values in enumerate(rows, start=2):
-        if any(v not in (None, "") for v in values):
-            yield {"_row": number, **_canonical(dict(zip(header, values)))}
-    book.close()
-
-
-def _csv(path: Path) -> Iterator[dict]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        yield {"_row": number, **_canonical(row)}
+def _table(path: Path) -> Iterator[dict]:
+    table = tabular.read(path)
+    columns = HEADERS.columns(table.header)
+    for number, raw in table.rows:
+        yield {"_row": number, **{name: raw.get(column) for name, column in columns.items()}}
 
 
 def _geojson(path: Path) -> Iterator[dict]:
@@ -173,42 +159,11 @@ def _encoding(cpg: str) -> str:
 # ---------------------------------------------------------------------------- applying rows
 
 
-def _text(row: dict, name: str, limit: int) -> str:
-    value = row.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()[:limit]
-
-
-def _date(row: dict, name: str) -> date | None:
-    value = row.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip().replace("/", "-")[:10])
-    except ValueError:
-        raise BadRow(f"日期格式应为 2026-01-31：{value} / dates are YYYY-MM-DD") from None
-
-
-def _point(row: dict) -> tuple[float, float]:
-    try:
-        lon, lat = parse_point(row.get("lon"), row.get("lat"), _text(row, "crs", 10) or "wgs84")
-    except ServiceError as exc:
-        raise BadRow(f"坐标无效 / bad coordinates: {exc}") from None
-    return lon, lat
-
-
 def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
     """Applies one row; returns (result, id). Raises BadRow with the reason."""
-    code = _text(row, "id", 20)
+    code = text(row, "id", 20)
     code = codes.upgrade_legacy_component_id(code)  # 16-digit ids of the 2013 standard
-    component = _text(row, "component", 5) or (code[6:11] if len(code) == 17 else "")
+    component = text(row, "component", 5) or (code[6:11] if len(code) == 17 else "")
     if code:
         # The county is checked against the place below, once the point is known.
         problem = rules.facility_id_problem(code, county=code[:6], components=components)
@@ -218,27 +173,27 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
             raise BadRow(f"部件代码{component}与标识码中的{code[6:11]}不符 / the component differs from the id's")
     if component not in components:
         raise BadRow(f"部件代码无效：{component or '（空）'} / unknown or missing component code")
-    name = _text(row, "name", 80)
+    name = text(row, "name", 80)
     if not name:
         raise BadRow("缺少名称 / the name is missing")
-    state = _text(row, "state", 10) or "完好"
+    state = text(row, "state", 10) or "完好"
     if state not in STATE_NAMES:
         raise BadRow(f"状态应为 完好/破损/丢失/废弃/移除：{state} / unknown state")
-    lon, lat = _point(row)
+    lon, lat = point(row)
     try:
         place = services.place_fields(lon, lat)
-        keeper = services.keeper_for(_text(row, "keeper_name", 40), _text(row, "keeper_phone", 20))
+        keeper = services.keeper_for(text(row, "keeper_name", 40), text(row, "keeper_phone", 20))
     except ServiceError as exc:
         raise BadRow(str(exc)) from None
     problem = code and rules.facility_id_problem(code, county=codes.county_of(place["community_id"]),
                                                  components=components)
     if problem:
         raise BadRow(problem)
-    fields = {"component_id": component, "name": name, "address": _text(row, "address", 200), **place,
-              "state": STATE_NAMES[state], "competent_code": _text(row, "competent_code", 18),
-              "competent_name": _text(row, "competent_name", 80), "owner_unit": _text(row, "owner_unit", 80),
-              "maintainer_unit": _text(row, "maintainer_unit", 80), "data_source": _text(row, "data_source", 40) or "导入",
-              "initial_date": _date(row, "initial_date")}
+    fields = {"component_id": component, "name": name, "address": text(row, "address", 200), **place,
+              "state": STATE_NAMES[state], "competent_code": text(row, "competent_code", 18),
+              "competent_name": text(row, "competent_name", 80), "owner_unit": text(row, "owner_unit", 80),
+              "maintainer_unit": text(row, "maintainer_unit", 80), "data_source": text(row, "data_source", 40) or "导入",
+              "initial_date": day(row, "initial_date")}
     if keeper is not None:
         fields["keeper_id"] = keeper.pk
     existing = _existing(code, component, name, place)
@@ -262,15 +217,19 @@ def _existing(code: str, component: str, name: str, place: dict) -> Facility | N
     return Facility.objects.filter(component_id=component, name=name, lon=place["lon"], lat=place["lat"]).first()
 
 
+def facility_rows() -> Callable[[dict], tuple[str, str]]:
+    components = services.component_codes()
+    return lambda row: facility_row(row, components)
+
+
 def appliers() -> dict[str, Callable[[], Callable[[dict], tuple[str, str]]]]:
-    """Per kind of registry, a factory of its row function (built once per file)."""
-    from civicloop.shops.importing import shop_row
-
-    def facilities():
-        components = services.component_codes()
-        return lambda row: facility_row(row, components)
-
-    return {"facility": facilities, "shop": lambda: shop_row}
+    """Per kind of registry, a factory of its row function (built once per file), as the apps declare
+    them (`registry_rows` on the AppConfig)."""
+    found = {}
+    for app in apps.get_app_configs():
+        for kind, path in (getattr(app, "registry_rows", None) or {}).items():
+            found[kind] = import_string(path)
+    return found
 
 
 def load(path: Path, *, kind: str = "facility", dry_run: bool = False, progress: Callable[[int], None] | None = None,
@@ -327,7 +286,7 @@ def upload_dir() -> Path:
 def start_job(upload, *, user, kind: str = "facility") -> ImportJob:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in FORMATS:
-        raise BadFile(f"不支持的文件类型 {suffix}，可用 xlsx、csv、geojson、zip(Shapefile) / unsupported file type")
+        raise BadFile(f"不支持的文件类型 {suffix}，可用 xlsx、ods、csv、geojson、zip(Shapefile) / unsupported file type")
     job = ImportJob.objects.create(kind=kind, file_name=upload.name[:200], path="", created_by=user)
     path = upload_dir() / f"{job.pk}{suffix}"
     with open(path, "wb") as out:

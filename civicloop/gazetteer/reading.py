@@ -1,6 +1,6 @@
 """Rows of a gazetteer file, in chunks, with their shapes already in WGS-84 lon/lat.
 
-Tables (CSV, Excel) through the shared row reader (lib/importmap.read_table): points from two columns
+Tables (CSV, Excel, ODS) through the shared row reader (lib/tabular.read): points from two columns
 (经度/纬度, lon/lat, x/y — easting first), lines and polygons from a WKT or GeoJSON column; the
 coordinate system is the one the caller names (wgs84 by default; EPSG:4543 for Gauss–Krüger metres,
 gcj02, bd09 …). Geo files (GeoJSON, zipped Shapefile, GeoPackage, KML) through the boundary
@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from civicloop.geo import crs as crs_module
 from civicloop.geo import importing as geo_files
 from civicloop.geo.importing import FileProblem
-from civicloop.lib import importmap
+from civicloop.lib import tabular
 
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".ods")
 GEO_SUFFIXES = geo_files.SUFFIXES
 CHUNK = 5000
 DECIMALS = 7  # ~1 cm
@@ -82,9 +82,9 @@ def resolve_columns(header: list[str], fields: dict[str, tuple[str, ...]]) -> di
 
 def _table_chunks(path: Path, fields, crs: str, sheet: str, info: dict) -> Iterator[list[Row]]:
     try:
-        source = importmap.read_table(path, sheet=sheet or None)
-    except importmap.MappingError as problem:
-        raise FileProblem("; ".join(problem.problems)) from None
+        source = tabular.read(path, sheet=sheet or None)
+    except tabular.TableError as problem:
+        raise FileProblem(problem.text(_)) from None
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise FileProblem(_("The file cannot be read: it is empty, damaged or not a workbook.")) from None
     columns = _table_columns(source.header, fields)
@@ -115,7 +115,7 @@ def _parse_crs(text: str):
 
 
 def _table_rows(batch: list[tuple[int, dict]], columns: Columns, source_crs) -> list[Row]:
-    rows = [Row(number, {key: importmap.cell_text(raw.get(col)) for key, col in columns.fields.items()})
+    rows = [Row(number, {key: tabular.cell_text(raw.get(col)) for key, col in columns.fields.items()})
             for number, raw in batch]
     shapes = [_cell_shape(raw, columns) for _number, raw in batch]
     present = [i for i, (geom, problem) in enumerate(shapes) if geom is not None]
@@ -130,12 +130,12 @@ def _table_rows(batch: list[tuple[int, dict]], columns: Columns, source_crs) -> 
 
 def _cell_shape(raw: dict, columns: Columns):
     """(shapely geometry in the source CRS, "") or (None, problem)."""
-    text = importmap.cell_text(raw.get(columns.shape)) if columns.shape else ""
+    text = tabular.cell_text(raw.get(columns.shape)) if columns.shape else ""
     if text:
         return _parse_shape(text)
     if not (columns.x and columns.y):
         return None, _("The geometry is missing.")
-    x, y = importmap.cell_text(raw.get(columns.x)), importmap.cell_text(raw.get(columns.y))
+    x, y = tabular.cell_text(raw.get(columns.x)), tabular.cell_text(raw.get(columns.y))
     if not x or not y:
         return None, _("The coordinates are missing.")
     try:

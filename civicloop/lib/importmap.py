@@ -1,20 +1,22 @@
 """History import, the Django-free half: the mapping file, the source file's rows, one row's history.
 
-A city's old system exports cases as CSV or Excel with its own column names, codes and date formats.
+A city's old system exports cases as CSV, Excel or ODS with its own column names, codes and date formats.
 The mapping (TOML, docs/import.md) says which column holds which of our fields. Here the mapping is
-read and checked, rows are read with their line numbers, and each row becomes a `History`: plain
+read and checked, rows are read with their line numbers (lib/tabular), and each row becomes a `History`: plain
 values and aware timestamps in the order the loop happens, or a RowError saying why not (Chinese
 first, then English). cases/importing.py turns a History into a Case and its events.
 """
 from __future__ import annotations
 
-import csv
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from civicloop.lib import tabular
+from civicloop.lib.tabular import cell_text
 
 # Our fields a mapping may name, with their Chinese label for messages.
 LABELS = {
@@ -72,7 +74,7 @@ class Mapping:
     crs: str = "wgs84"
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai")
     date_formats: tuple[str, ...] = DEFAULT_FORMATS
-    encoding: str = "utf-8-sig"
+    encoding: str | None = None  # None: UTF-8 or GB18030, whichever reads the file (lib/tabular)
     delimiter: str = ","
     sheet: str | None = None
     fallback_point: tuple[float, float, str] | None = None  # lon, lat, crs
@@ -130,7 +132,7 @@ def parse_mapping(data: dict) -> Mapping:
     if isinstance(formats, str):
         formats = [formats]
     return Mapping(source=source, columns=columns, crs=crs, tz=tz, date_formats=tuple(formats),
-                   encoding=data.get("encoding", "utf-8-sig"), delimiter=data.get("delimiter", ","),
+                   encoding=data.get("encoding"), delimiter=data.get("delimiter", ","),
                    sheet=data.get("sheet"), fallback_point=fallback)
 
 
@@ -181,99 +183,13 @@ def missing_columns(mapping: Mapping, header: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------- reading the file
 
 
-@dataclass
-class Source:
-    header: list[str]
-    rows: Iterator[tuple[int, dict]]  # (line or spreadsheet row number, {column: value})
-    total: int  # data rows, for progress (may count blank lines)
-
-
-def open_source(path: str | Path, mapping: Mapping) -> Source:
-    return read_table(path, sheet=mapping.sheet, encoding=mapping.encoding, delimiter=mapping.delimiter)
-
-
-# CSV from Excel in China is GBK more often than not; tried in turn when the caller names no encoding.
-GUESSED_ENCODINGS = ("utf-8-sig", "gb18030")
-
-
-def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
-               delimiter: str = ",") -> Source:
-    """A CSV or Excel file's header and numbered rows, for any importer (no mapping needed).
-
-    encoding None: UTF-8 (with or without BOM), else GB18030."""
-    path = Path(path)
-    if not path.exists():
-        raise MappingError([f"文件不存在 / no such file: {path}"])
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _excel(path, sheet)
-    return _csv(path, encoding or _guess_encoding(path), delimiter)
-
-
-def _guess_encoding(path: Path) -> str:
-    raw = path.read_bytes()
-    for encoding in GUESSED_ENCODINGS:
-        try:
-            raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return GUESSED_ENCODINGS[0]  # the header read then names the problem
-
-
-def _csv(path: Path, encoding: str, delimiter: str) -> Source:
-    with path.open(encoding=encoding, newline="") as f:
-        total = max(0, sum(1 for _ in f) - 1)
-    f = path.open(encoding=encoding, newline="")
-    reader = csv.reader(f, delimiter=delimiter)
+def open_source(path: str | Path, mapping: Mapping, *, translate: Callable[[str], str] = str) -> tabular.Table:
+    """The file's header and numbered rows (lib/tabular); MappingError, in `translate`'s language,
+    when the file cannot be read."""
     try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, UnicodeDecodeError) as exc:
-        f.close()
-        raise MappingError([f"无法读取表头 / cannot read the header: {exc or 'empty file'}"]) from None
-
-    def rows():
-        with f:
-            start = reader.line_num + 1
-            for values in reader:
-                # A quoted cell may span lines: the row is named by the line it starts on.
-                if any(v.strip() for v in values):
-                    yield start, dict(zip(header, values))
-                start = reader.line_num + 1
-
-    return Source(header, rows(), total)
-
-
-def _excel(path: Path, sheet: str | None) -> Source:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    if sheet and sheet not in book.sheetnames:
-        raise MappingError([f"工作簿中没有工作表「{sheet}」/ no sheet '{sheet}'; sheets: {', '.join(book.sheetnames)}"])
-    ws = book[sheet] if sheet else book.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    try:
-        header = [cell_text(h) for h in next(it)]
-    except StopIteration:
-        raise MappingError(["工作表为空 / the sheet is empty"]) from None
-
-    def rows():
-        try:
-            for number, values in enumerate(it, start=2):
-                if any(v is not None and cell_text(v) for v in values):
-                    yield number, dict(zip(header, values))
-        finally:
-            book.close()
-
-    return Source(header, rows(), max(0, (ws.max_row or 1) - 1))
-
-
-def cell_text(value) -> str:
-    """A cell as text: Excel gives 1001.0 for an id typed as a number."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+        return tabular.read(path, sheet=mapping.sheet, encoding=mapping.encoding, delimiter=mapping.delimiter)
+    except tabular.TableError as problem:
+        raise MappingError([problem.text(translate)]) from None
 
 
 # ---------------------------------------------------------------------------- one row

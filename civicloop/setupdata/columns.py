@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.lib.i18n import split
-from civicloop.lib.importmap import cell_text
+from civicloop.lib.tabular import cell_text
 
 
 @dataclass(frozen=True)

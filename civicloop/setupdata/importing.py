@@ -23,12 +23,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicloop.citizens.services import normalise_phone
 from civicloop.core import revisions
 from civicloop.core.errors import ServiceError
 from civicloop.geo.models import Division, Grid
-from civicloop.lib import importmap
+from civicloop.lib import tabular
 from civicloop.lib.i18n import pick
 from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
@@ -40,7 +41,8 @@ from civicloop.setupdata.columns import code_text, text
 from civicloop.taxonomy.models import Category, Priority
 from civicloop.taxonomy.queries import REVISION as TAXONOMY
 
-SUFFIXES = (".xlsx", ".xlsm", ".csv")
+SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv")
+WRONG_TYPE = gettext_lazy("Upload a workbook (Excel .xlsx or OpenDocument .ods) or a CSV file.")
 MAX_ROWS = 5000  # a city's departments, staff or rules; a file this long is a mistake, not a city
 ADDED, UPDATED, UNCHANGED, REFUSED, SKIPPED = "added", "updated", "unchanged", "refused", "skipped"
 
@@ -96,12 +98,12 @@ class Table:
 
 
 def read(path: str | Path) -> Table:
-    """The file's header and rows through the shared reader (lib/importmap), or FileRefused."""
+    """The file's header and rows through the shared reader (lib/tabular), or FileRefused."""
     path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise FileRefused(_("Upload an Excel workbook (.xlsx) or a CSV file."))
+    if not tabular.accepts(path.name):
+        raise FileRefused(str(WRONG_TYPE))
     try:
-        source = importmap.read_table(path)
+        source = tabular.read(path)
         rows = []
         for number, raw in source.rows:
             rows.append((number, raw))
@@ -109,7 +111,9 @@ def read(path: str | Path) -> Table:
                 raise FileRefused(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
     except FileRefused:
         raise
-    except Exception:  # openpyxl and csv raise many kinds for a file that is not what it says
+    except tabular.TableError as problem:
+        raise FileRefused(problem.text(_)) from None
+    except Exception:  # openpyxl and odfpy raise many kinds for a cell they cannot read
         raise FileRefused(_("The file cannot be read: it is empty, damaged or not a workbook.")) from None
     return Table(source.header, rows)
 
