@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.gazetteer import services
-from civicloop.gazetteer.models import Building, Compound, DoorPlate, EntryChange, Poi, Road
+from civicloop.gazetteer.models import Building, Compound, DoorPlate, EntryChange, Poi, Road, RoadSegment
 
 PLACE = ("lon", "lat", "grid_code", "community_code", "street_code")
 RECORD = ("search_text", "source", "updated_at", "changes")
@@ -57,6 +57,17 @@ class RoadAdmin(EntryAdmin):
 
 
 @admin.register(DoorPlate)
+@admin.register(RoadSegment)
+class RoadSegmentAdmin(EntryAdmin):
+    list_display = ("__str__", "code", "length_m", "street_code", "updated_at")
+    search_fields = ("road__name", "from_name", "to_name", "code", "aliases")
+    list_select_related = ("road",)
+    autocomplete_fields = ("road",)
+    readonly_fields = (*EntryAdmin.readonly_fields, "length_m")
+    fields = ("road", "from_name", "to_name", "code", "aliases", "former_names", "geometry", "length_m", *PLACE,
+              *RECORD)
+
+
 class DoorPlateAdmin(EntryAdmin):
     list_display = ("__str__", "code", "grid_code", "updated_at")
     search_fields = ("road__name", "number", "code", "search_text")

@@ -60,6 +60,7 @@ class WordsOut(Schema):
     poi: NearbyOut | None
     road: NearbyOut | None
     intersection: NearbyOut | None
+    segment: NearbyOut | None
     grid: str
     community: str
     community_name: str
@@ -75,8 +76,9 @@ short). Staff token or session, or a citizen session; anonymous callers are rate
 (429 with `retry_after`)."""
 
 REVERSE_DOC = """A point (`crs` wgs84, cgcs2000, gcj02 or bd09) → the nearest door plate and POI with their
-distances, the road and the nearest crossing, the grid/community/street, and a one-line address. A
-point outside the jurisdiction: 422, field `location`. Same callers and limits as geocode."""
+distances, the road and the nearest crossing, the road segment (天马路（银河路—学府路）), the
+grid/community/street, and a one-line address. A point outside the jurisdiction: 422, field `location`.
+Same callers and limits as geocode."""
 
 
 @router.get("/geocode", response=GeocodeOut, url_name="geocode", summary="地理编码 address → places",

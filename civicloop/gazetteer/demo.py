@@ -18,7 +18,8 @@ from shapely.geometry import LineString, Point, box
 
 from civicloop.basemap import demo as basemap_demo
 from civicloop.core import revisions
-from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Poi, Road
+from civicloop.gazetteer import segments
+from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Poi, Road, RoadSegment
 from civicloop.geo import demo_geography as geo
 from civicloop.geo.index import grid_index
 
@@ -68,17 +69,19 @@ SKIPPED_BLOCKS = {(4, 3)}  # 南湖 lies there
 
 def seed(stdout) -> None:
     if Road.objects.exists():
+        _segments_of_an_older_seed(stdout)
         stdout.write("  地址库已存在，跳过 / gazetteer exists; skipped\n")
         return
     locate = grid_index().locate
     with transaction.atomic():
         roads = _save(Road, _roads(locate))
+        pieces = _save(RoadSegment, _segments(roads, locate))
         plates = _save(DoorPlate, _door_plates(roads, locate))
         compounds = _save(Compound, _compounds(plates, locate))
         buildings = _save(Building, _buildings(compounds, locate))
         pois = _save(Poi, _pois(plates, locate))
         revisions.bump(REVISION)
-    stdout.write(f"  地址库 gazetteer: {len(roads)} roads, {len(plates)} door plates, {len(compounds)} compounds, "
+    stdout.write(f"  地址库 gazetteer: {len(roads)} roads, {len(pieces)} road segments, {len(plates)} door plates, {len(compounds)} compounds, "
                  f"{len(buildings)} buildings, {len(pois)} POIs\n")
 
 
@@ -102,6 +105,28 @@ def _roads(locate) -> list[Road]:
         roads.append(_fill(Road(name=name, code=f"DL{geo.COUNTY_CODE}{i:04d}", aliases=aliases, former_names=former),
                            line, locate))
     return roads
+
+
+def _segments(roads: list[Road], locate) -> list[RoadSegment]:
+    """Every road cut where the others cross it, coded after its road (DL… → LD…01, 02 … along it)."""
+    lines = [(road.name, shapely.from_geojson(road.geometry)) for road in roads]
+    pieces = []
+    for road, (name, line) in zip(roads, lines):
+        others = [(other, geom) for other, geom in lines if other != name]
+        for k, (start, end, piece) in enumerate(segments.cut(line, others), start=1):
+            segment = RoadSegment(road=road, from_name=start, to_name=end, code=f"LD{road.code[2:]}{k:02d}")
+            pieces.append(_fill(segment, piece, locate))
+    return pieces
+
+
+def _segments_of_an_older_seed(stdout) -> None:
+    """A demo seeded before segments existed gets them (its roads are the demo's own)."""
+    if RoadSegment.objects.exists() or Road.objects.exclude(source=SOURCE).exists():
+        return
+    with transaction.atomic():
+        pieces = _save(RoadSegment, _segments(list(Road.objects.order_by("id")), grid_index().locate))
+        revisions.bump(REVISION)
+    stdout.write(f"  地址库 gazetteer: {len(pieces)} road segments\n")
 
 
 def _door_plates(roads: list[Road], locate) -> list[DoorPlate]:

@@ -10,9 +10,10 @@ with it. So roads, compounds and POIs also have a per-process typo index (every 
 character deleted, SymSpell's trick), rebuilt when the gazetteer revision moves; it is asked only when
 the trigram search found nothing good.
 
-Reverse: box queries on the indexed lon/lat columns around the point, growing until something is in
-them (docs/gazetteer.md: measured against an in-process STRtree; the box query is fast enough and
-never stale).
+Reverse: per-process indexes rebuilt when the gazetteer revision moves — door plates and POIs as points in
+a k-d tree (coordinates only: the one nearest row is then read by its id), roads and road segments as lines
+in STRtrees — so a point costs two primary-key reads, not a growing box query per kind (docs/gazetteer.md,
+performance.md).
 """
 from __future__ import annotations
 
@@ -23,14 +24,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import shapely
 from django.db import connection
+from django.db.models import Q
+from scipy.spatial import cKDTree
 from shapely import STRtree
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from civicloop.core.revisions import RevisionCache
-from civicloop.gazetteer import addresses, models
-from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
-from civicloop.gazetteer.rules import SEPARATOR, road_variants
+from civicloop.gazetteer import addresses, models, rules
+from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road, RoadSegment
+from civicloop.gazetteer.rules import SEPARATOR, road_variants, segment_label
 from civicloop.geo import jurisdiction
 from civicloop.geo.index import locate
 from civicloop.geo.models import Division
@@ -87,6 +90,7 @@ class Words:
     poi: Nearby | None = None
     road: Nearby | None = None
     intersection: Nearby | None = None
+    segment: Nearby | None = None  # the road's part the point is beside: 天马路（银河路—学府路）
     grid: str = ""
     community: str = ""
     community_name: str = ""
@@ -412,11 +416,34 @@ def _crossing(a: Road, b: Road, score: float) -> list[Candidate]:
     points = [g for g in getattr(meet, "geoms", [meet]) if g.geom_type == "Point" and not g.is_empty]
     if points:
         return [_candidate(p.x, p.y, score * TRUST["intersection"], "intersection", label, matched) for p in points[:2]]
+    junction = _segment_junction(a, b)
+    if junction is not None:
+        return [_candidate(junction.x, junction.y, score * TRUST["intersection"], "intersection", label,
+                           matched | {"junction": "segment"})]
     pa, pb = nearest_points(line_a, line_b)
     gap = metres(pa.x, pa.y, pb.x, pb.y)
     factor = TRUST["intersection"] * max(0.2, 1 - gap / 500)
     return [_candidate((pa.x + pb.x) / 2, (pa.y + pb.y) / 2, score * factor, "intersection", label,
                        matched | {"gap_m": round(gap)})]
+
+
+def _segment_junction(a: Road, b: Road):
+    """Roads whose lines do not meet (drawn apart, or one ends short of the other) still meet where a
+    segment of one says it ends at the other: that end of the segment."""
+    for road, other in ((a, b), (b, a)):
+        names = [other.name, *other_names(other)]
+        for segment in RoadSegment.objects.filter(road=road).filter(
+                Q(from_name__in=names) | Q(to_name__in=names)):
+            line = segment.shape()
+            first = line if line.geom_type == "LineString" else line.geoms[0]
+            last = line if line.geom_type == "LineString" else line.geoms[-1]
+            return Point(first.coords[0] if segment.from_name in names else last.coords[-1])
+    return None
+
+
+def other_names(road: Road) -> list[str]:
+    """A road's aliases and former names: a segment file may name a cross street by either."""
+    return [*rules.split_names(road.aliases), *rules.split_names(road.former_names)]
 
 
 def _road(parsed: addresses.Parsed) -> list[Candidate]:
@@ -478,33 +505,45 @@ def _candidate(lon: float, lat: float, confidence: float, kind: str, label: str,
 REVERSE_RADII_M = (60, 200, 600, 2000)  # the box grows until it holds something
 CROSSING_RADIUS_M = 800  # the nearest crossing is looked for this far around
 NEAR_ENOUGH_M = 5.0  # closer than this a door plate is the address itself, not "附近"
+ADDRESS_REACH_M = 300  # farther than this a thing does not name the place
 
 
 def reverse(lon: float, lat: float) -> Words:
     """The point in words. lon/lat are WGS-84 inside the jurisdiction (parse_point has checked)."""
     door, poi = _nearest_point("door", lon, lat), _nearest_point("poi", lon, lat)
     road, crossing = _nearest_road(lon, lat)
+    segment = _nearest_segment(lon, lat)
     hit = locate(lon, lat)
     names = _division_cache.get()
     street_name = names.get(hit.street_code, "") if hit else ""
-    words = Words(lon=lon, lat=lat, line="", door=door, poi=poi, road=road, intersection=crossing,
+    words = Words(lon=lon, lat=lat, line="", door=door, poi=poi, road=road, intersection=crossing, segment=segment,
                   grid=hit.code if hit else "", community=hit.community_code if hit else "",
                   community_name=names.get(hit.community_code, "") if hit else "",
                   street=hit.street_code if hit else "", street_name=street_name)
-    return replace(words, line=address_line(getattr(jurisdiction.root(), "name", ""), street_name, door, poi, road))
+    city = getattr(jurisdiction.root(), "name", "")
+    return replace(words, line=address_line(city, street_name, door, poi, road, segment=segment))
 
 
-def address_line(city: str, street: str, door: Nearby | None, poi: Nearby | None, road: Nearby | None) -> str:
-    """"晋江市青阳街道青华路12号附近（约15米）": the nearest named thing, with how far (Chinese data)."""
+def address_line(city: str, street: str, door: Nearby | None, poi: Nearby | None, road: Nearby | None, *,
+                 segment: Nearby | None = None) -> str:
+    """"晋江市青阳街道青华路12号附近（约15米）": the nearest named thing, with how far (Chinese data).
+    Away from plates and POIs the road names the place — by its segment when it has one there."""
     prefix = f"{city}{street}"
     nearest = min((n for n in (door, poi) if n is not None), key=lambda n: n.distance_m, default=None)
-    if nearest is None or nearest.distance_m > 300:
-        nearest = road if road is not None and road.distance_m <= 300 else None
+    if nearest is None or nearest.distance_m > ADDRESS_REACH_M:
+        nearest = _way(road, segment)
     if nearest is None:
         return prefix
     if nearest.distance_m < NEAR_ENOUGH_M:
         return f"{prefix}{nearest.name}"
     return f"{prefix}{nearest.name}附近（约{round(nearest.distance_m)}米）"
+
+
+def _way(road: Nearby | None, segment: Nearby | None) -> Nearby | None:
+    """The road within reach, or its segment when that is as near (a segment is the road, more exactly)."""
+    ways = [(n.distance_m - (1 if n is segment else 0), n) for n in (road, segment)
+            if n is not None and n.distance_m <= ADDRESS_REACH_M]
+    return min(ways, key=lambda pair: pair[0])[1] if ways else None
 
 
 def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
@@ -513,9 +552,45 @@ def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, 
     return lon - dlon, lon + dlon, lat - dlat, lat + dlat
 
 
-# The nearest row inside a box on the indexed (lon, lat) columns, picked by the database with what it is
-# called, in one round trip. Raw SQL: the models' default ordering (a join to the road) would cost more
-# than the lookup. East-west degrees are shorter: weighed by cos²(lat).
+class PointIndex:
+    """Door plates' or POIs' points in a k-d tree, per process: the nearest id in microseconds.
+
+    Only ids and coordinates are held (about 50 bytes a point: ~50 MB for a million plates, where an
+    STRtree of shapely points held three times that); what the nearest is called is read by its id."""
+
+    def __init__(self, rows: np.ndarray):
+        self.ids = rows[:, 0].astype(np.int64) if len(rows) else np.empty(0, np.int64)
+        self.kx = math.cos(math.radians(float(np.mean(rows[:, 2])))) if len(rows) else 1.0
+        self.tree = cKDTree(np.column_stack([rows[:, 1] * self.kx, rows[:, 2]])) if len(rows) else None
+
+    def nearest(self, lon: float, lat: float, max_m: float) -> int | None:
+        if self.tree is None:
+            return None
+        distance, i = self.tree.query((lon * self.kx, lat), k=1, distance_upper_bound=max_m / M_PER_DEG_LAT)
+        return int(self.ids[i]) if math.isfinite(distance) else None
+
+
+def _point_index(model) -> PointIndex:
+    """Read straight into an array (no list of a million tuples on the way)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT id, lon, lat FROM "{table}"')
+        values = np.fromiter((v for row in cursor for v in row), dtype=np.float64)
+    return PointIndex(values.reshape(-1, 3))
+
+
+_point_caches = {"door": RevisionCache(REVISION, lambda: _point_index(DoorPlate)),
+                 "poi": RevisionCache(REVISION, lambda: _point_index(Poi))}
+
+# The nearest row's place and what it is called, by its id. Raw SQL: the models' default ordering (a join
+# to the road) would cost more than the lookup.
+_BY_ID_SQL = {
+    "door": 'SELECT d.lon, d.lat, d.code, r.name, d.number FROM "{door}" d JOIN "{road}" r ON r.id = d.road_id '
+            "WHERE d.id = %s",
+    "poi": 'SELECT lon, lat, code, name, \'\' FROM "{poi}" WHERE id = %s',
+}
+# The same by a box, growing until it holds one: for an id the index gave that is gone since (another
+# process deleted it, and this one has not yet seen the revision move).
 _NEAREST_SQL = {
     "door": ('SELECT d.lon, d.lat, d.code, r.name, d.number FROM "{door}" d JOIN "{road}" r ON r.id = d.road_id '
              "WHERE d.lon >= %s AND d.lon <= %s AND d.lat >= %s AND d.lat <= %s "
@@ -525,10 +600,25 @@ _NEAREST_SQL = {
 }
 
 
+def _sql(templates: dict, kind: str) -> str:
+    return templates[kind].format(door=DoorPlate._meta.db_table, road=Road._meta.db_table, poi=Poi._meta.db_table)
+
+
 def _nearest_point(kind: str, lon: float, lat: float) -> Nearby | None:
-    """The nearest door plate or POI, the box growing until it holds one."""
-    sql = _NEAREST_SQL[kind].format(door=DoorPlate._meta.db_table, road=Road._meta.db_table, poi=Poi._meta.db_table)
-    k = math.cos(math.radians(lat)) ** 2
+    """The nearest door plate or POI within the largest radius."""
+    pk = _point_caches[kind].get().nearest(lon, lat, REVERSE_RADII_M[-1])
+    if pk is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(_BY_ID_SQL, kind), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return _nearest_by_box(kind, lon, lat)
+    return Nearby(f"{row[3]}{row[4]}", row[0], row[1], round(metres(lon, lat, row[0], row[1]), 1), row[2])
+
+
+def _nearest_by_box(kind: str, lon: float, lat: float) -> Nearby | None:
+    sql, k = _sql(_NEAREST_SQL, kind), math.cos(math.radians(lat)) ** 2
     with connection.cursor() as cursor:
         for radius in REVERSE_RADII_M:
             x0, x1, y0, y1 = _box(lon, lat, radius)
@@ -542,12 +632,14 @@ def _nearest_point(kind: str, lon: float, lat: float) -> Nearby | None:
 
 
 class RoadIndex:
-    """Every road's line in an STRtree, per process: the nearest road and its nearest crossing in tens
-    of microseconds, without parsing GeoJSON per request (a city has thousands of roads, not millions)."""
+    """Lines in an STRtree, per process — every road's, or every segment's: the nearest and its nearest
+    crossing in tens of microseconds, without parsing GeoJSON per request (a city has thousands of
+    roads and segments, not millions). `roads` is the road's name and code of each line."""
 
-    def __init__(self, rows: list[tuple[str, str, str]]):
+    def __init__(self, rows: list[tuple[str, str, str]], roads: list[tuple[str, str]] | None = None):
         self.names = [name for name, _code, _geometry in rows]
         self.codes = [code for _name, code, _geometry in rows]
+        self.roads = roads if roads is not None else [(name, code) for name, code, _geometry in rows]
         self.lines = np.array(shapely.from_geojson([geometry for _n, _c, geometry in rows]) if rows else [],
                               dtype=object)
         self.tree = STRtree(self.lines) if rows else None
@@ -563,26 +655,44 @@ class RoadIndex:
         x0, x1, y0, y1 = _box(lon, lat, radius_m)
         return [int(i) for i in self.tree.query(shapely.box(x0, y0, x1, y1))] if self.tree is not None else []
 
+    def nearby(self, i: int, lon: float, lat: float, max_m: float) -> Nearby | None:
+        """Line i's nearest point to (lon, lat) and how far, if within max_m."""
+        on_line = nearest_points(self.lines[i], Point(lon, lat))[0]
+        distance = metres(lon, lat, on_line.x, on_line.y)
+        if distance > max_m:
+            return None
+        return Nearby(self.names[i], round(on_line.x, 7), round(on_line.y, 7), round(distance, 1), self.codes[i])
+
 
 def _road_index() -> RoadIndex:
     return RoadIndex(list(Road.objects.values_list("name", "code", "geometry").iterator(chunk_size=2000)))
 
 
+def _segment_index() -> RoadIndex:
+    rows = RoadSegment.objects.values_list("road__name", "from_name", "to_name", "code", "geometry", "road__code")
+    rows = list(rows.order_by().iterator(chunk_size=2000))
+    return RoadIndex([(segment_label(road, start, end), code, geometry) for road, start, end, code, geometry, _c in rows],
+                     roads=[(road, road_code) for road, _s, _e, _code, _g, road_code in rows])
+
+
 _road_cache = RevisionCache(REVISION, _road_index)
+_segment_cache = RevisionCache(REVISION, _segment_index)
 
 
 def _nearest_road(lon: float, lat: float) -> tuple[Nearby | None, Nearby | None]:
     """The nearest road within the largest radius (distance to its line) and the nearest crossing."""
     index = _road_cache.get()
     i = index.nearest(lon, lat, REVERSE_RADII_M[-1])
-    if i is None:
+    near = index.nearby(i, lon, lat, REVERSE_RADII_M[-1]) if i is not None else None
+    if near is None:
         return None, None
-    on_line = nearest_points(index.lines[i], Point(lon, lat))[0]
-    distance = metres(lon, lat, on_line.x, on_line.y)
-    if distance > REVERSE_RADII_M[-1]:
-        return None, None
-    near = Nearby(index.names[i], round(on_line.x, 7), round(on_line.y, 7), round(distance, 1), index.codes[i])
     return near, _nearest_crossing(index, i, lon, lat)
+
+
+def _nearest_segment(lon: float, lat: float) -> Nearby | None:
+    index = _segment_cache.get()
+    i = index.nearest(lon, lat, REVERSE_RADII_M[-1])
+    return index.nearby(i, lon, lat, REVERSE_RADII_M[-1]) if i is not None else None
 
 
 def _nearest_crossing(index: RoadIndex, i: int, lon: float, lat: float) -> Nearby | None:
@@ -597,4 +707,3 @@ def _nearest_crossing(index: RoadIndex, i: int, lon: float, lat: float) -> Nearb
             if best is None or distance < best.distance_m:
                 best = Nearby(f"{name}与{index.names[j]}交叉口", round(p.x, 7), round(p.y, 7), round(distance, 1))
     return best
-

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import shapely
@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.core import revisions
-from civicloop.gazetteer import reading, rules
-from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Entry, Poi, Road
+from civicloop.gazetteer import reading, rules, segments
+from civicloop.gazetteer.models import REVISION, Building, Compound, DoorPlate, Entry, Poi, Road, RoadSegment
 from civicloop.geo import jurisdiction
 from civicloop.geo.importing import FileProblem
 from civicloop.geo.index import grid_index
 
 ROADS, DOORPLATES, COMPOUNDS, BUILDINGS, POIS = "roads", "doorplates", "compounds", "buildings", "pois"
+SEGMENTS = "segments"
 
 # Column names as cities write them (case-insensitive), first present wins.
 CODE = ("编码", "代码", "地址编码", "门牌编码", "道路编码", "地理编码", "code", "bm")
@@ -41,6 +42,12 @@ ROAD = ("道路", "所在道路", "街路巷", "路名", "道路名称", "road")
 DOOR_NUMBER = ("门牌号", "门牌号码", "门牌", "号", "number")
 COMPOUND = ("小区", "所属小区", "小区名称", "compound")
 BUILDING_NUMBER = ("楼栋号", "栋号", "楼号", "楼栋", "number")
+# A segment's own code first: a road file cut into segments carries the road's code beside it.
+SEGMENT_CODE = ("路段编码", "路段代码", "路段编号", "segment_code", "segment", "ldbm", "编码", "代码", "地理编码",
+                "code", "bm")
+SEGMENT_ROAD = (*ROAD, "道路编码", "road_code", "名称", "name", "mc")
+FROM = ("起点", "起点路口", "起始路口", "起点道路", "起", "from", "from_name")
+TO = ("止点", "终点", "讫点", "止点路口", "终点路口", "终点道路", "止", "to", "to_name")
 
 
 class RowProblem(Exception):
@@ -99,6 +106,17 @@ class Report:
     @property
     def blocked(self) -> bool:
         return self.file_refused or (self.refused > 0 and not self.accept_good)
+
+    def as_dict(self) -> dict:
+        """What the console keeps between its preview and the confirmation (JSON)."""
+        values = asdict(self)
+        values["refused_numbers"] = sorted(self.refused_numbers)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Report:
+        findings = [Finding(**f) for f in values.get("findings", [])]
+        return cls(**{**values, "findings": findings, "refused_numbers": set(values.get("refused_numbers", []))})
 
     def summary(self) -> str:
         counts = {"total": self.total, "created": self.created, "updated": self.updated,
@@ -176,11 +194,19 @@ class Context:
     compounds: dict[str, Compound] = field(default_factory=dict)
     seen_codes: dict[str, int] = field(default_factory=dict)
     seen_keys: dict[tuple, int] = field(default_factory=dict)
+    _crossings: segments.Crossings | None = None
+
+    @property
+    def crossings(self) -> segments.Crossings:
+        """The roads' lines, loaded on the first segment whose file leaves an end unnamed."""
+        if self._crossings is None:
+            self._crossings = segments.Crossings.load()
+        return self._crossings
 
     @classmethod
     def load(cls, spec: Spec, *, source: str) -> Context:
         context = cls(source=source[:255], locate=grid_index().locate)
-        if spec.model is DoorPlate:
+        if spec.model in (DoorPlate, RoadSegment):
             context.roads = _by_name_and_code(Road.objects.only("id", "name", "code", "aliases", "former_names"))
         if spec.model is Building:
             context.compounds = _by_name_and_code(Compound.objects.only("id", "name", "code", "aliases",
@@ -237,6 +263,8 @@ def _entry(spec: Spec, row: reading.Row, context: Context) -> Entry:
     entry.aliases = "\n".join(rules.split_names(row.values.get("aliases", "")))
     entry.former_names = "\n".join(rules.split_names(row.values.get("former_names", "")))
     entry.geometry, entry.source = shapely.to_geojson(geom), context.source
+    if spec.complete is not None:
+        spec.complete(entry, geom, context)
     entry.fill_derived(geometry=geom, locate=context.locate)
     if not jurisdiction.contains(entry.lon, entry.lat):
         raise RowProblem(_("The place %(lon)s, %(lat)s is outside the jurisdiction.") % {"lon": entry.lon, "lat": entry.lat})
@@ -395,6 +423,24 @@ def _door_plate(values: dict, context: Context) -> DoorPlate:
     return plate
 
 
+def _segment(values: dict, context: Context) -> RoadSegment:
+    road = _referred(context.roads, values["road"],
+                     _("Unknown road %(road)s: import the roads first.") % {"road": values["road"]})
+    segment = RoadSegment(from_name=values.get("from_name", "")[:120], to_name=values.get("to_name", "")[:120])
+    segment.road = road
+    return segment
+
+
+def _segment_ends(segment: RoadSegment, geom, context: Context) -> None:
+    """An end the file leaves unnamed is named by the road that meets it there."""
+    if segment.from_name and segment.to_name:
+        return
+    start, end = segments.end_names(geom, crossings=context.crossings, own_id=segment.road_id,
+                                    own_name=segment.road.name)
+    segment.from_name = segment.from_name or start[:120]
+    segment.to_name = segment.to_name or end[:120]
+
+
 def _compound(values: dict, context: Context) -> Compound:
     return Compound(name=values["name"][:120], kind=_choice(Compound.Kind, values.get("kind", ""), COMPOUND_WORDS))
 
@@ -452,6 +498,7 @@ class Spec:
     key_label: Callable[[], str]
     stored: Callable[[list[tuple[int, Entry]]], dict]
     key_unique: bool = False  # the natural key is unique even between coded entries (a road's door numbers)
+    complete: Callable[[Entry, object, Context], None] | None = None  # what needs the row's shape
 
     def label(self, values: dict) -> str:
         return "".join(values.get(k, "") for k in ("road", "compound", "name", "number")) or values.get("code", "")
@@ -486,6 +533,15 @@ def _stored_door_plates(entries) -> dict:
     return _stored_by(DoorPlate, _door_key, road_id__in=roads, number_key__in=keys)
 
 
+def _segment_key(entry: RoadSegment) -> tuple:
+    return entry.road_id, rules.normalise(entry.from_name), rules.normalise(entry.to_name)
+
+
+def _stored_segments(entries) -> dict:
+    roads = {e.road_id for _n, e in entries}
+    return _stored_by(RoadSegment, _segment_key, road_id__in=roads) if roads else {}
+
+
 def _building_key(entry: Building) -> tuple:
     if entry.compound_id and entry.number:
         return entry.compound_id, rules.normalise(entry.number)
@@ -504,6 +560,9 @@ def _stored_buildings(entries) -> dict:
 KINDS = {
     ROADS: Spec(Road, {**COMMON, "name": NAME}, ("name",), LINES, _road, _name_key,
                 lambda: _("road name"), _stored_by_name(Road)),
+    SEGMENTS: Spec(RoadSegment, {**COMMON, "code": SEGMENT_CODE, "road": SEGMENT_ROAD, "from_name": FROM,
+                                 "to_name": TO}, ("road",), LINES, _segment, _segment_key,
+                   lambda: _("road and cross streets"), _stored_segments, complete=_segment_ends),
     DOORPLATES: Spec(DoorPlate, {**COMMON, "road": ROAD, "number": DOOR_NUMBER}, ("road", "number"), POINT,
                      _door_plate, _door_key, lambda: _("road and door number"), _stored_door_plates, key_unique=True),
     COMPOUNDS: Spec(Compound, {**COMMON, "name": NAME, "kind": KIND}, ("name",), AREAS, _compound, _name_key,

@@ -160,9 +160,9 @@ class RoadSegment(Entry):
     open end); an import fills a missing one from the roads that meet that end."""
 
     road = models.ForeignKey(Road, models.PROTECT, related_name="segments", verbose_name=_("road"))
-    from_name = models.CharField(_("from"), max_length=120, blank=True, default="",
+    from_name = models.CharField(_("start cross street"), max_length=120, blank=True, default="",
                                  help_text=_("The cross street where it starts."))
-    to_name = models.CharField(_("to"), max_length=120, blank=True, default="",
+    to_name = models.CharField(_("end cross street"), max_length=120, blank=True, default="",
                                help_text=_("The cross street where it ends."))
     length_m = models.FloatField(_("length (m)"), editable=False, default=0)
     SHAPES = ("LineString", "MultiLineString")

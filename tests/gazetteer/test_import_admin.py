@@ -50,7 +50,7 @@ def test_the_admin_finds_a_road_by_its_former_name(signed_in):
     assert "银河路" in page
 
 
-@pytest.mark.parametrize("model", ["road", "doorplate", "compound", "building", "poi", "entrychange"])
+@pytest.mark.parametrize("model", ["road", "roadsegment", "doorplate", "compound", "building", "poi", "entrychange"])
 def test_every_gazetteer_list_opens_and_searches(signed_in, model):
     from civicloop.gazetteer import demo
 

@@ -8,7 +8,7 @@ import shapely
 
 from civicloop.basemap import demo as basemap_demo
 from civicloop.gazetteer import demo
-from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road
+from civicloop.gazetteer.models import Building, Compound, DoorPlate, Poi, Road, RoadSegment
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def test_seeding_twice_changes_nothing_and_is_the_same_every_time():
     Building.objects.all().delete()
     Compound.objects.all().delete()
     Poi.objects.all().delete()
+    RoadSegment.objects.all().delete()
     Road.objects.all().delete()
     demo.seed(io.StringIO())
     assert list(DoorPlate.objects.order_by("code").values_list("code", "lon", "lat")[:50]) == first

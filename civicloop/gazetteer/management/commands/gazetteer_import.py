@@ -1,4 +1,4 @@
-"""civicloop gazetteer-import roads|doorplates|compounds|buildings|pois FILE: the gazetteer from a city's files."""
+"""civicloop gazetteer-import roads|segments|doorplates|compounds|buildings|pois FILE: the gazetteer from a city's files."""
 from __future__ import annotations
 
 import time
@@ -10,7 +10,7 @@ from civicloop.gazetteer import importing
 
 
 class Command(BaseCommand):
-    help = ("Import gazetteer entries (roads, door plates, compounds, buildings, POIs) from CSV, Excel, GeoJSON, "
+    help = ("Import gazetteer entries (roads, road segments, door plates, compounds, buildings, POIs) from CSV, Excel, GeoJSON, "
             "a zipped Shapefile, GeoPackage or KML. Refused whole on any bad row unless --accept-good; a re-run "
             "updates entries by code, or by road and number for door plates.")
 
