@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("civicloop.classifier.urls")),
     path("", include("civicloop.duplicates.urls")),
     path("", include("civicloop.geo.urls")),
+    path("", include("civicloop.gazetteer.urls")),
     path("", include("civicloop.setupdata.urls")),
     path("", include("civicloop.golive.urls")),
     path("", include("civicloop.basemap.urls")),

@@ -1,6 +1,9 @@
 """The console's import of boundaries and grids waits between preview and confirm: the upload is kept in
 the data directory under a random token (not in the session: a survey is megabytes) with its dry-run report
-and the shapes to draw, and is thrown away after confirming or after STAGE_HOURS."""
+and the shapes to draw, and is thrown away after confirming or after STAGE_HOURS.
+
+stage, staged, discard and purge_expired are the primitive other console imports reuse (the gazetteer's):
+each keeps its uploads in its own `area` of the data directory, with its own options dataclass."""
 from __future__ import annotations
 
 import json
@@ -19,6 +22,7 @@ STAGE_HOURS = 2
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_PREVIEW_SHAPES = 5000  # what a browser draws without stalling; the report still lists everything
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+AREA = "geo-imports"
 
 
 @dataclass
@@ -26,7 +30,7 @@ class Staged:
     token: str
     kind: str
     path: Path
-    options: Options
+    options: object  # the importer's options dataclass (geo.importing.Options here)
     user_id: int | None
     created: float
 
@@ -35,15 +39,15 @@ class Staged:
         return self.path.parent
 
 
-def stage_root() -> Path:
-    return Path(settings.DATA_DIR) / "geo-imports"
+def stage_root(area: str = AREA) -> Path:
+    return Path(settings.DATA_DIR) / area
 
 
-def stage(upload, kind: str, options: Options, *, user) -> Staged:
+def stage(upload, kind: str, options, *, user, area: str = AREA) -> Staged:
     """Keep an uploaded file for its preview and confirmation; old ones are removed first."""
-    purge_expired()
+    purge_expired(area)
     token = secrets.token_urlsafe(24)
-    folder = stage_root() / token
+    folder = stage_root(area) / token
     folder.mkdir(parents=True)
     suffix = Path(upload.name or "").suffix.lower()
     path = folder / f"upload{suffix}"
@@ -57,18 +61,18 @@ def stage(upload, kind: str, options: Options, *, user) -> Staged:
     return Staged(token, kind, path, options, meta["user_id"], meta["created"])
 
 
-def staged(token: str, *, user) -> Staged | None:
+def staged(token: str, *, user, area: str = AREA, options_type: type = Options) -> Staged | None:
     """The upload behind a token, if it is the user's own and has not expired."""
     if not _TOKEN.match(token or ""):
         return None
-    folder = stage_root() / token
+    folder = stage_root(area) / token
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if meta["user_id"] != getattr(user, "pk", None) or time.time() - meta["created"] > STAGE_HOURS * 3600:
         return None
-    return Staged(token, meta["kind"], folder / meta["file"], Options(**meta["options"]), meta["user_id"],
+    return Staged(token, meta["kind"], folder / meta["file"], options_type(**meta["options"]), meta["user_id"],
                   meta["created"])
 
 
@@ -110,8 +114,8 @@ def discard(item: Staged) -> None:
     shutil.rmtree(item.folder, ignore_errors=True)
 
 
-def purge_expired() -> int:
-    root = stage_root()
+def purge_expired(area: str = AREA) -> int:
+    root = stage_root(area)
     if not root.exists():
         return 0
     cutoff = time.time() - STAGE_HOURS * 3600
