@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicloop.console.views import auth, lists, maps, workbench
+from civicloop.console.views import auth, changes, lists, maps, workbench
 
 app_name = "console"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("cases.<str:fmt>", lists.export, name="case_export"),
     path("views/", lists.save_view, name="save_view"),
     path("views/<int:view_id>/delete", lists.delete_view, name="delete_view"),
+    path("changes/", changes.change_log, name="change_log"),
+    path("changes.<str:fmt>", changes.change_log_export, name="change_export"),
     path("map/", maps.map_page, name="map"),
     path("map/cases.json", maps.case_features, name="map_cases"),
     path("map/grids.json", maps.grid_features, name="map_grids"),

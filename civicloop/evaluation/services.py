@@ -6,9 +6,10 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from civicloop.core import changes
 from civicloop.core.errors import Conflict, Forbidden, InvalidInput
 from civicloop.evaluation import queries
-from civicloop.evaluation.models import Ranking
+from civicloop.evaluation.models import Ranking, ScoreConfig
 from civicloop.evaluation.periods import Period, parse
 from civicloop.org.roles import Role, Scope
 
@@ -48,3 +49,9 @@ def _month(month: str | Period) -> Period:
     if period.start.day != 1 or period.end.month != period.start.month or period.days < 28:
         raise InvalidInput.field("month", "请选择一个自然月，如 2026-10 / pick a month, e.g. 2026-10")
     return period
+
+
+def save_score_config(actor, config: ScoreConfig, *, via: str, reason: str = "") -> ScoreConfig:
+    """A score's weights and count bands: validated, saved and recorded in the configuration change
+    log (the admin's saves record through core.changes_admin)."""
+    return changes.save(actor, config, via=via, reason=reason)

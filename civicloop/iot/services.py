@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from civicloop.cases import services as cases
 from civicloop.cases.rules import Kind
+from civicloop.core import changes
 from civicloop.core.errors import Conflict, InvalidInput, ServiceError
 from civicloop.iot import rules
 from civicloop.iot.models import Alarm, Device, Event, Evidence, Rule, digest
@@ -294,3 +295,8 @@ def try_event(device: Device, *, event_type: str, value: float | None) -> Trial:
     if alarm is not None and outcome in (rules.EVIDENCE, rules.COOLDOWN):
         detail += f" → {alarm.case.reference}"
     return Trial(rule, outcome, detail)
+
+
+def save_rule(actor, rule: Rule, *, via: str = changes.Via.CONSOLE, reason: str = "") -> Rule:
+    """An IoT rule, new or changed: validated, saved and recorded in the configuration change log."""
+    return changes.save(actor, rule, via=via, reason=reason)

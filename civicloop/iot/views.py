@@ -98,7 +98,7 @@ def rule_list(request, rule_pk: int | None = None):
         if not access.can_manage(request.user):
             return render(request, "iot/refused.html", status=403)
         if form.is_valid():
-            form.save()
+            services.save_rule(request.user, form.instance)
             return redirect("iot:rules")
     trial_form = TryForm(request.GET if "event_type" in request.GET else None)
     trial = None

@@ -1,4 +1,5 @@
-"""Staff sign-in throttling: a few wrong passwords lock the account (and a noisy address) for a while."""
+"""Staff sign-in throttling: a few wrong passwords lock the account (and a noisy address) for a while;
+and the one door for a staff member's role, scope and department (recorded in the change log)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from civicloop.org.models import LoginAttempt
+from civicloop.core import changes
+from civicloop.org.models import LoginAttempt, User
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,17 @@ def lockout(username: str, ip: str, *, now: datetime | None = None) -> Lockout |
 def record_login(username: str, ip: str, *, succeeded: bool, now: datetime | None = None) -> None:
     LoginAttempt.objects.create(username=username.lower()[:150], ip=ip[:45], succeeded=succeeded,
                                 at=now or timezone.now())
+
+
+def save_staff(actor, user: User, *, via: str, reason: str = "") -> User:
+    """A staff account created or changed: validated (the scope rules in User.clean), saved and
+    recorded in the configuration change log — never its password. ValidationError saves nothing."""
+    return changes.save(actor, user, via=via, reason=reason)
+
+
+def change_role(actor, user: User, *, role: str, scope: str, division: str | None = None, grid: str | None = None,
+                department: str | None = None, via: str, reason: str = "") -> User:
+    """Who a staff member is in the workflow and what they see: one record with the fields that changed."""
+    user.role, user.scope, user.department_id = role, scope, department
+    user.scope_division_id, user.scope_grid_id = division, grid
+    return save_staff(actor, user, via=via, reason=reason)

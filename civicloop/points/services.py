@@ -21,10 +21,12 @@ from django.utils import timezone
 from civicloop.cases.models import Attachment, Case
 from civicloop.cases.rules import Action
 from civicloop.citizens.models import CitizenReport
+from civicloop.core import changes
 from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicloop.points import access, queries, rules
 from civicloop.points.models import (Account, CitizenTitle, Donation, EarningRule, Entry, FraudFlag, HeldAward, Item,
                                      Order, Pool, ReportOrigin, Title)
+from civicloop.taxonomy.models import Category
 
 log = logging.getLogger(__name__)
 Kind = Entry.Kind
@@ -401,3 +403,42 @@ def earn_for_service(citizen_id: int, *, amount: int, key: str, reason: str, sou
         return None
     entry, _ = post(citizen_id=citizen_id, amount=amount, kind=Kind.EARN, key=key, reason=reason, source=source, now=now)
     return entry
+
+
+# ---------------------------------------------------------------------------- configuration (the staff pages)
+
+
+def save_earning_rule(actor, data, *, via: str = changes.Via.CONSOLE) -> EarningRule:
+    """A category's points for filing and for a verified fix (no category: the default), recorded
+    in the configuration change log. InvalidInput, with nothing saved, on a bad value."""
+    code = (data.get("category") or "").strip()
+    if code and not Category.objects.filter(pk=code).exists():
+        raise InvalidInput.field("category", f"未知的事项分类 {code} / unknown category")
+    on_file, on_verified = _whole(data, "on_file", 0), _whole(data, "on_verified", 0)
+    if on_file > 1000 or on_verified > 1000:
+        raise InvalidInput.field("on_file", "积分须在0到1000之间 / points must be 0–1000")
+    rule = EarningRule.objects.filter(category_id=code or None).order_by("pk").first() or EarningRule(category_id=code or None)
+    rule.on_file, rule.on_verified = on_file, on_verified
+    return changes.save(actor, rule, via=via, validate=False)
+
+
+def save_item(actor, data, *, via: str = changes.Via.CONSOLE) -> Item:
+    """A mall item, new or changed, recorded in the configuration change log."""
+    item = Item.objects.filter(pk=data.get("item") or 0).first() or Item()
+    name = (data.get("name") or item.name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", "请填写名称 / a name is required")
+    item.name, item.price, item.stock = name[:60], _whole(data, "price", 1), _whole(data, "stock", 0)
+    item.description = (data.get("description") or "").strip()[:300]
+    item.active = data.get("active") == "on"
+    return changes.save(actor, item, via=via, validate=False)
+
+
+def _whole(data, name: str, low: int) -> int:
+    try:
+        value = int(data.get(name, ""))
+    except ValueError:
+        raise InvalidInput.field(name, "请填写整数 / a whole number is required") from None
+    if value < low:
+        raise InvalidInput.field(name, f"不能小于{low} / at least {low}")
+    return value

@@ -199,34 +199,13 @@ def staff_home(request):
 def staff_catalogue(request):
     if request.method == "POST":
         try:
-            _save_item(request.POST)
+            services.save_item(request.user, request.POST)
             messages.success(request, _("Saved."))
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("points:staff_catalogue")
     return render(request, "points/staff_catalogue.html", {"items": Item.objects.order_by("-active", "price", "pk"),
                                                            "titles": Title.objects.all()})
-
-
-def _save_item(data) -> Item:
-    def number(name: str, low: int) -> int:
-        try:
-            value = int(data.get(name, ""))
-        except ValueError:
-            raise InvalidInput.field(name, "请填写整数 / a whole number is required") from None
-        if value < low:
-            raise InvalidInput.field(name, f"不能小于{low} / at least {low}")
-        return value
-
-    item = Item.objects.filter(pk=data.get("item") or 0).first() or Item()
-    name = (data.get("name") or item.name or "").strip()
-    if not name:
-        raise InvalidInput.field("name", "请填写名称 / a name is required")
-    item.name, item.price, item.stock = name[:60], number("price", 1), number("stock", 0)
-    item.description = (data.get("description") or "").strip()[:300]
-    item.active = data.get("active") == "on"
-    item.save()
-    return item
 
 
 @staff_page(access.can_keep_mall)
@@ -250,7 +229,7 @@ def staff_pickup(request):
 def staff_rules(request):
     if request.method == "POST":
         try:
-            _save_rule(request.POST)
+            services.save_earning_rule(request.user, request.POST)
             messages.success(request, _("Saved."))
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -261,22 +240,6 @@ def staff_rules(request):
         "rules": EarningRule.objects.select_related("category").order_by("category_id"),
         "default": services.rule_for(None), "cap": settings.POINTS_DAILY_CAP, "burst": settings.POINTS_BURST_LIMIT,
         "window": settings.POINTS_BURST_WINDOW_MIN, "far": settings.POINTS_FAR_FROM_PHONE_M})
-
-
-def _save_rule(data) -> EarningRule:
-    code = (data.get("category") or "").strip()
-    if code and not Category.objects.filter(pk=code).exists():
-        raise InvalidInput.field("category", f"未知的事项分类 {code} / unknown category")
-    try:
-        on_file, on_verified = int(data.get("on_file", "")), int(data.get("on_verified", ""))
-    except ValueError:
-        raise InvalidInput.field("on_file", "请填写整数 / whole numbers are required") from None
-    if not (0 <= on_file <= 1000 and 0 <= on_verified <= 1000):
-        raise InvalidInput.field("on_file", "积分须在0到1000之间 / points must be 0–1000")
-    rule = EarningRule.objects.filter(category_id=code or None).order_by("pk").first() or EarningRule(category_id=code or None)
-    rule.on_file, rule.on_verified = on_file, on_verified
-    rule.save()
-    return rule
 
 
 @staff_page(access.can_manage)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicloop.citizens.services import normalise_phone
-from civicloop.core import revisions
+from civicloop.core import changes, revisions
 from civicloop.core.errors import ServiceError
 from civicloop.geo.models import Division, Grid
 from civicloop.lib import tabular
@@ -45,6 +45,8 @@ SUFFIXES = (".xlsx", ".xlsm", ".ods", ".csv")
 WRONG_TYPE = gettext_lazy("Upload a workbook (Excel .xlsx or OpenDocument .ods) or a CSV file.")
 MAX_ROWS = 5000  # a city's departments, staff or rules; a file this long is a mistake, not a city
 ADDED, UPDATED, UNCHANGED, REFUSED, SKIPPED = "added", "updated", "unchanged", "refused", "skipped"
+IMPORT_ACTOR = "import:setupdata"  # the change log's actor when no staff member is named
+_SOURCE = "set-up data file: %(kind)s"
 
 
 class BadRow(Exception):
@@ -118,32 +120,35 @@ def read(path: str | Path) -> Table:
     return Table(source.header, rows)
 
 
-def import_file(kind: str, path: str | Path, *, dry_run: bool = False, good_rows: bool = False) -> Report:
+def import_file(kind: str, path: str | Path, *, dry_run: bool = False, good_rows: bool = False,
+                actor=IMPORT_ACTOR) -> Report:
     try:
         table = read(path)
     except FileRefused as exc:
         return Report(kind, problem=str(exc), dry_run=dry_run)
-    return IMPORTERS[kind](table, dry_run=dry_run, good_rows=good_rows)
+    return IMPORTERS[kind](table, dry_run=dry_run, good_rows=good_rows, actor=actor)
 
 
 # ---------------------------------------------------------------------------- the four services
 
 
-def import_departments(table: Table, *, dry_run: bool = False, good_rows: bool = False) -> Report:
+def import_departments(table: Table, *, dry_run: bool = False, good_rows: bool = False, actor=IMPORT_ACTOR) -> Report:
     # A department switched off stops routing to it: both caches read departments.
-    return _run("departments", table, DepartmentRows(), dry_run=dry_run, good_rows=good_rows, bumps=(TAXONOMY, ROUTING))
+    return _run("departments", table, DepartmentRows(), dry_run=dry_run, good_rows=good_rows, bumps=(TAXONOMY, ROUTING),
+                actor=actor)
 
 
-def import_staff(table: Table, *, dry_run: bool = False, good_rows: bool = False) -> Report:
-    return _run("staff", table, StaffRows(), dry_run=dry_run, good_rows=good_rows, bumps=())
+def import_staff(table: Table, *, dry_run: bool = False, good_rows: bool = False, actor=IMPORT_ACTOR) -> Report:
+    return _run("staff", table, StaffRows(), dry_run=dry_run, good_rows=good_rows, bumps=(), actor=actor)
 
 
-def import_routes(table: Table, *, dry_run: bool = False, good_rows: bool = False) -> Report:
-    return _run("routes", table, RouteRows(), dry_run=dry_run, good_rows=good_rows, bumps=(ROUTING,))
+def import_routes(table: Table, *, dry_run: bool = False, good_rows: bool = False, actor=IMPORT_ACTOR) -> Report:
+    return _run("routes", table, RouteRows(), dry_run=dry_run, good_rows=good_rows, bumps=(ROUTING,), actor=actor)
 
 
-def import_categories(table: Table, *, dry_run: bool = False, good_rows: bool = False) -> Report:
-    return _run("categories", table, CategoryRows(), dry_run=dry_run, good_rows=good_rows, bumps=(TAXONOMY,))
+def import_categories(table: Table, *, dry_run: bool = False, good_rows: bool = False, actor=IMPORT_ACTOR) -> Report:
+    return _run("categories", table, CategoryRows(), dry_run=dry_run, good_rows=good_rows, bumps=(TAXONOMY,),
+                actor=actor)
 
 
 IMPORTERS: dict[str, Callable[..., Report]] = {
@@ -155,8 +160,10 @@ class _Rollback(Exception):
     pass
 
 
-def _run(kind_name: str, table: Table, rows, *, dry_run: bool, good_rows: bool, bumps: tuple[str, ...]) -> Report:
+def _run(kind_name: str, table: Table, rows, *, dry_run: bool, good_rows: bool, bumps: tuple[str, ...],
+         actor=IMPORT_ACTOR) -> Report:
     kind = columns.KINDS[kind_name]
+    rows.actor = actor
     report = Report(kind_name, dry_run=dry_run)
     mapped, unknown, missing = columns.match_header(kind, table.header)
     if unknown or missing:
@@ -291,6 +298,7 @@ class Rows:
     """What the four kinds share: which column each model field comes from, and saving one object."""
 
     kind = ""
+    actor = IMPORT_ACTOR  # who loaded the file, for the configuration change log
     COLUMNS: dict[str, str] = {}  # model field name → the column it comes from
     # Foreign keys this class has already looked up in the codes it loaded once: full_clean need not
     # ask the database again for each row (the model's clean() still runs).
@@ -318,6 +326,7 @@ class Rows:
         changed = [name for name, value in fields.items() if getattr(obj, name) != value]
         if not new and not changed:
             return UNCHANGED
+        before = {} if new else changes.snapshot(obj)
         for name in changed:
             setattr(obj, name, fields[name])
         if new and before_create:
@@ -329,9 +338,16 @@ class Rows:
         try:
             with transaction.atomic():  # a row that fails here leaves the file's other rows as they were
                 obj.save() if new else obj.save(update_fields=changed)
+                self._record(obj, new, before)
         except IntegrityError:  # saved by someone else since this file's codes were read
             raise BadRow(_("this row clashes with data saved meanwhile: check the file again")) from None
         return ADDED if new else UPDATED
+
+    def _record(self, obj, new: bool, before: dict) -> None:
+        # One record per row saved; a dry run or a refused file rolls them back with the rows.
+        action, after = (changes.Action.CREATE, None) if new else (changes.Action.UPDATE, changes.snapshot(obj))
+        changes.record(self.actor, obj, action, before, after, via=changes.Via.IMPORT,
+                       reason=_SOURCE % {"kind": self.kind})
 
 
 def _areas() -> dict[str, str]:

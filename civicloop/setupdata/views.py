@@ -73,7 +73,8 @@ def confirm(request):
     if entry is None:
         return render(request, "setupdata/index.html", {
             "kinds": KINDS.values(), "error": _("That upload is no longer waiting: upload the file again.")}, status=410)
-    report = importing.import_file(entry["kind"], _path(request, token), good_rows=request.POST.get("good_rows") == "1")
+    report = importing.import_file(entry["kind"], _path(request, token), good_rows=request.POST.get("good_rows") == "1",
+                                   actor=request.user)
     if report.applied:
         _forget(request, token)
     return _report_page(request, report, token="" if report.applied else token, name=entry["name"])

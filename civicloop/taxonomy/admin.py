@@ -195,6 +195,7 @@ class CalendarYearAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("year", "confirmed", "source", "entered_by", "entered_at")
     readonly_fields = ("year", "confirmed", "source", "notes", "entered_by", "entered_at")
     inlines = [ArrangementDayInline]
+    records_changes = False  # services.save_arrangement records the year and its days
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -1,6 +1,8 @@
 """The configuration change log: one record per change, with the changed fields before and after."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from civicloop.core import changes
@@ -111,3 +113,137 @@ def test_routing_rules_created_and_deleted_in_the_console_are_recorded(signed_in
     assert created.action == "create" and created.after["department"] == "hwz" and created.before == {}
     assert deleted.action == "delete" and deleted.before["note"] == "新规则" and deleted.after == {}
     assert not RoutingRule.objects.exists()
+
+
+# ---------------------------------------------------------------------------- the other configuration kinds
+
+
+def test_a_points_rule_changed_in_the_console_is_recorded(signed_in):
+    client = signed_in("admin")
+    client.post("/console/points/rules/", {"category": "06010", "on_file": "7", "on_verified": "9"})
+    client.post("/console/points/rules/", {"category": "06010", "on_file": "8", "on_verified": "9"})
+
+    created, changed = ChangeRecord.objects.order_by("id")
+    assert created.action == "create" and created.after["on_file"] == 7
+    assert changed.before == {"on_file": 7} and changed.after == {"on_file": 8} and changed.via == "console"
+
+
+def test_a_refused_points_rule_records_nothing(signed_in):
+    signed_in("admin").post("/console/points/rules/", {"category": "06010", "on_file": "x", "on_verified": "9"})
+
+    assert not ChangeRecord.objects.exists()
+
+
+def test_an_iot_rule_saved_in_the_console_is_recorded_and_a_refused_one_is_not(signed_in):
+    from civicloop.iot.models import Rule
+
+    client = signed_in("admin")
+    client.post("/console/iot/rules", {"name": "满溢", "event_type": "bin_overflow", "category": "03005",
+                                       "cooldown_minutes": "10", "active": "on"})
+    client.post("/console/iot/rules", {"name": "x", "event_type": "x", "category": "99999", "cooldown_minutes": "1"})
+
+    change = ChangeRecord.objects.get()
+    assert change.action == "create" and change.after["event_type"] == "bin_overflow"
+    assert change.object_id == str(Rule.objects.get().pk)
+
+
+def test_a_staff_members_role_change_in_the_admin_is_recorded_without_the_password(signed_in, persona):
+    operator = persona("operator")
+    client = signed_in("admin")
+    form = client.get(f"/admin/org/user/{operator.pk}/change/").context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update({"role": "shift_leader", "scope": "city", "groups": [], "user_permissions": [],
+                 "date_joined_0": operator.date_joined.strftime("%Y-%m-%d"),
+                 "date_joined_1": operator.date_joined.strftime("%H:%M:%S")})
+    data = {k: v for k, v in data.items() if k not in ("date_joined", "last_login")}
+    reply = client.post(f"/admin/org/user/{operator.pk}/change/", data)
+
+    assert reply.status_code == 302, reply.content.decode()[:2000]
+    change = ChangeRecord.objects.get()
+    assert change.before["role"] == "operator" and change.after["role"] == "shift_leader"
+    assert "password" not in change.before and "last_login" not in change.after
+
+
+def test_a_role_change_through_the_service_records_the_fields_that_changed(persona):
+    from civicloop.org import services as org
+
+    handler = persona("operator")
+    org.change_role(persona("admin"), handler, role="shift_leader", scope="city", via=changes.Via.CONSOLE,
+                    reason="换岗")
+
+    change = ChangeRecord.objects.get()
+    assert change.before == {"role": "operator"} and change.after == {"role": "shift_leader"}
+    assert change.reason == "换岗"
+
+
+def test_a_score_weight_change_in_the_admin_is_recorded(signed_in):
+    from civicloop.evaluation.models import ScoreConfig
+
+    config = ScoreConfig.objects.order_by("pk").first()
+    if config is None:
+        pytest.skip("no score configuration in the test database")
+    weights = {**config.weights, "测试": 5}
+
+    reply = signed_in("admin").post(f"/admin/evaluation/scoreconfig/{config.pk}/change/", {
+        "subject": config.pk, "weights": json.dumps(weights, ensure_ascii=False), "bands": json.dumps(config.bands), "note": config.note})
+
+    assert reply.status_code == 302
+    change = ChangeRecord.objects.get()
+    assert change.object_id == config.pk and change.after["weights"]["测试"] == 5
+
+
+# ---------------------------------------------------------------------------- the console page
+
+
+@pytest.fixture
+def logged(persona, rule):
+    """Three records: a routing rule changed by the commander in the console, a department by the
+    admin in the admin, and a points rule by a command."""
+    from civicloop.points.models import EarningRule
+
+    changes.record(persona("commander"), rule, changes.Action.UPDATE, {"note": "老城区"}, {"note": "新城区"},
+                   via=changes.Via.CONSOLE)
+    department = Department.objects.order_by("pk").first()
+    changes.record(persona("admin"), department, changes.Action.UPDATE, {"name": "甲"}, {"name": "乙"},
+                   via=changes.Via.ADMIN)
+    earning = EarningRule.objects.create(on_file=1, on_verified=2)
+    changes.record("command:seed", earning, changes.Action.CREATE, via=changes.Via.COMMAND)
+    return {"rule": rule, "department": department}
+
+
+def test_the_change_log_page_filters_by_kind_person_object_and_date(signed_in, logged):
+    from django.contrib.contenttypes.models import ContentType
+
+    client = signed_in("admin")
+    everything = client.get("/console/changes/")
+    assert everything.status_code == 200 and everything.content.decode().count('data-testid="change-row"') == 3
+
+    kind = ContentType.objects.get(app_label="routing", model="routingrule").pk
+    by_kind = client.get("/console/changes/", {"kind": kind}).content.decode()
+    assert by_kind.count('data-testid="change-row"') == 1 and "新城区" in by_kind
+    assert client.get("/console/changes/", {"actor": "admin"}).content.decode().count('data-testid="change-row"') == 1
+    by_object = client.get("/console/changes/", {"subject": logged["department"].name}).content.decode()
+    assert by_object.count('data-testid="change-row"') == 1 and "乙" in by_object
+    assert client.get("/console/changes/", {"start": "2001-01-01", "end": "2001-01-02"}).content.decode().count(
+        'data-testid="change-row"') == 0
+    assert client.get("/console/changes/", {"start": "2030-01-02", "end": "2030-01-01"}).status_code == 422
+
+
+def test_the_change_log_exports_the_filtered_list_as_csv_and_xlsx(signed_in, logged):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = signed_in("admin")
+    reply = client.get("/console/changes.csv", {"actor": "commander"})
+    text = b"".join(reply.streaming_content).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) == 2 and "note=老城区" in lines[1] and "note=新城区" in lines[1]
+
+    book = load_workbook(io.BytesIO(client.get("/console/changes.xlsx").content))
+    assert book.worksheets[0].max_row == 4  # the header and three records
+
+
+def test_only_city_administrators_see_the_change_log(signed_in, logged):
+    assert signed_in("commander").get("/console/changes/").status_code == 403
+    assert signed_in("operator").get("/console/changes.csv").status_code == 403

@@ -19,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, file, dry_run, good_rows, language, **options):
         with translation.override(language or settings.LANGUAGE_CODE):
-            report = importing.import_file(kind, file, dry_run=dry_run, good_rows=good_rows)
+            report = importing.import_file(kind, file, dry_run=dry_run, good_rows=good_rows,
+                                           actor="command:setup_import")
             if report.problem:
                 raise CommandError(report.problem)
             for row in report.rows:

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no staff member with username {username!r}")
         try:
             arrangement = holidays.parse_arrangement(path.read_text(encoding="utf-8"))
-            saved = services.save_arrangement(arrangement, by=by)
+            saved = services.save_arrangement(arrangement, by=by, via="command")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {path}: {exc}") from None
         except holidays.ArrangementError as exc:
