@@ -447,7 +447,8 @@ def other_names(road: Road) -> list[str]:
 
 
 def _road(parsed: addresses.Parsed) -> list[Candidate]:
-    return [_candidate(road.lon, road.lat, score * TRUST["road"], "road", road.name, {"road": road.name})
+    return [_candidate(road.lon, road.lat, score * TRUST["road"], "road", road.name,
+                       {"road": road.name, "code": road.code})
             for road, score in find_named(Road, parsed.road or parsed.text, limit=3)]
 
 
@@ -458,7 +459,7 @@ def _place(parsed: addresses.Parsed) -> list[Candidate]:
            for p, s in find_named(Poi, name)]
     out += [_candidate(c.lon, c.lat, s * TRUST["compound"], "compound", c.name, {"compound": c.name, "code": c.code})
             for c, s in find_named(Compound, name, limit=3)]
-    out += [_candidate(r.lon, r.lat, s * TRUST["road"], "road", r.name, {"road": r.name})
+    out += [_candidate(r.lon, r.lat, s * TRUST["road"], "road", r.name, {"road": r.name, "code": r.code})
             for r, s in find_named(Road, name, limit=2)]
     return out
 
@@ -555,8 +556,8 @@ def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, 
 class PointIndex:
     """Door plates' or POIs' points in a k-d tree, per process: the nearest id in microseconds.
 
-    Only ids and coordinates are held (about 50 bytes a point: ~50 MB for a million plates, where an
-    STRtree of shapely points held three times that); what the nearest is called is read by its id."""
+    Only ids and coordinates are held (~32 MB for a million plates, where an STRtree of a million shapely
+    points took over 300 MB); what the nearest is called is read by its id."""
 
     def __init__(self, rows: np.ndarray):
         self.ids = rows[:, 0].astype(np.int64) if len(rows) else np.empty(0, np.int64)

@@ -20,8 +20,10 @@ M = geocoding.M_PER_DEG_LAT
 @pytest.fixture(autouse=True)
 def fresh_road_index():
     geocoding._road_cache.invalidate()
+    geocoding._segment_cache.invalidate()
     yield
     geocoding._road_cache.invalidate()  # a rolled-back seed must not leave its roads to the next test
+    geocoding._segment_cache.invalidate()
 
 
 @pytest.fixture
@@ -30,6 +32,7 @@ def demo_gazetteer(db):
 
     demo.seed(io.StringIO())
     geocoding._road_cache.invalidate()
+    geocoding._segment_cache.invalidate()
     return {road.name: road for road in Road.objects.all()}
 
 

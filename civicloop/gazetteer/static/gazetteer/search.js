@@ -5,6 +5,9 @@
 //   civicAddressSearch.attach(map, { crs: tiles.crs, onPick: (lat, lon, candidate) => … });  // Leaflet
 //   civicAddressSearch.attachTo(element, { onPick: (lat, lon) => … });  // any other map
 //
+// A form field that holds a road's code (the console's case list) becomes a box for the road's name
+// with the same suggestions, roads only (pickRoad, below).
+//
 // The URL and the words come from data attributes on the map's element (the page's template writes
 // them translated): data-geocode, data-geocode-label, data-geocode-placeholder, data-geocode-empty.
 // The geocoder answers in WGS-84; a map on GCJ-02 tiles gets the candidate converted here.
@@ -21,6 +24,7 @@
 .address-search ul:empty { display: none; }
 .address-search li button { display: block; width: 100%; text-align: left; border: 0; background: none; padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #1d2733; cursor: pointer; }
 .address-search li button:hover, .address-search li button:focus { background: #eef3f9; }
+.address-search.road-picker { box-shadow: none; border: 1px solid #c5ccd3; width: 100%; }
 .address-search-overlay { position: absolute; top: 10px; right: 10px; z-index: 1000; }
 .address-search li.empty { padding: .4rem .5rem; font: 13px/1.3 system-ui, sans-serif; color: #6b7785; }`;
 
@@ -70,8 +74,9 @@
   }
 
   // The box: an input and the candidates under it. `data` holds the URL and the words (the map
-  // element's data-geocode* attributes); `choose(candidate)` is called with the one picked.
-  function makeBox(data, choose) {
+  // element's data-geocode* attributes); `choose(candidate)` is called with the one picked; `keep`,
+  // when given, says which candidates are offered.
+  function makeBox(data, choose, keep) {
     const words = { label: data.geocodeLabel || "", placeholder: data.geocodePlaceholder || "", empty: data.geocodeEmpty || "" };
     const box = el("div", "address-search");
     box.setAttribute("role", "search");
@@ -117,7 +122,8 @@
         const res = await fetch(`${data.geocode}?q=${encodeURIComponent(text)}&limit=${LIMIT}`,
                                 { signal: controller.signal, credentials: "same-origin", headers: { Accept: "application/json" } });
         if (!res.ok) { clear(); return; }  // too long, rate-limited: no list, the map still works
-        show((await res.json()).candidates || []);
+        const candidates = (await res.json()).candidates || [];
+        show(keep ? candidates.filter(keep) : candidates);
       } catch (err) { /* aborted by newer typing, or offline: nothing to offer */ }
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(look, DEBOUNCE_MS); });
@@ -198,9 +204,36 @@
     lon.addEventListener("input", soon); lat.addEventListener("input", soon);
     lon.addEventListener("change", soon); lat.addEventListener("change", soon);
   }
-  function fillAddressForms() { document.querySelectorAll("form[data-reverse-address]").forEach(fillAddressFrom); }
+  // <input name="road" data-road-search="{geocode url}" data-road-name="{the chosen road's name}"
+  //  data-geocode-label=… data-geocode-placeholder=… data-geocode-empty=…> holds a road's code: the
+  // person sees and types the road's name, picks one of the gazetteer's roads, and the field, now
+  // hidden, gets its code. Typing again forgets the code until another road is picked.
+  function pickRoad(field) {
+    if (field.dataset.roadPicker) return;
+    field.dataset.roadPicker = "1";
+    injectStyle();
+    const data = Object.assign({}, field.dataset, { geocode: field.dataset.roadSearch });
+    const isRoad = (c) => c.kind === "road" && c.matched && c.matched.code;
+    const search = makeBox(data, (candidate) => { field.value = candidate.matched.code; }, isRoad);
+    search.box.classList.add("road-picker");
+    search.input.value = field.dataset.roadName || field.value;
+    search.input.addEventListener("input", () => { field.value = ""; });
+    if (field.id) {
+      search.input.id = `${field.id}-name`;
+      const label = document.querySelector(`label[for="${field.id}"]`);
+      if (label) label.htmlFor = search.input.id;
+    }
+    field.type = "hidden";
+    field.after(search.box);
+    return search;
+  }
+
+  function fillAddressForms() {
+    document.querySelectorAll("form[data-reverse-address]").forEach(fillAddressFrom);
+    document.querySelectorAll("input[data-road-search]").forEach(pickRoad);
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fillAddressForms);
   else fillAddressForms();
 
-  window.civicAddressSearch = { attach, attachTo, fillAddressFrom, toGcj02 };
+  window.civicAddressSearch = { attach, attachTo, fillAddressFrom, pickRoad, toGcj02 };
 })();
