@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicloop.basemap import queries, tilefile
-from civicloop.console.views.maps import _integer, parse_bbox
+from civicloop.geo.viewport import integer_param, parse_bbox
 from civicloop.core.errors import ServiceError
 
 
@@ -42,7 +42,7 @@ def features(request):
     """GET bbox=minlon,minlat,maxlon,maxlat (the map's system) & zoom & areas=1 → the view's basemap GeoJSON."""
     try:
         bbox = parse_bbox(request.GET.get("bbox"), required=True)
-        zoom = _integer(request.GET, "zoom", default=12, low=0, high=22,
+        zoom = integer_param(request.GET, "zoom", default=12, low=0, high=22,
                         message=_("zoom must be a whole number from 0 to 22"))
         areas = request.GET.get("areas", "") in ("1", "true")
         body = queries.features(bbox, zoom, areas=areas)

@@ -16,8 +16,9 @@ from django.utils.translation import get_language
 
 from civicloop.bigscreen import queries
 from civicloop.geo import tiles
-from civicloop.console.views.maps import _json, _polygon_feature, json_view
+from civicloop.console.views.maps import _json, json_view
 from civicloop.geo.models import Division
+from civicloop.geo.viewport import polygon_feature
 from civicloop.org.roles import Scope
 
 REFRESH_MS = 3000  # with the shared answer (SNAPSHOT_SECONDS) a change shows on the wall within 5 s
@@ -67,6 +68,6 @@ def boundaries(request):
         rows = rows.filter(code__startswith=user.scope_division_id).exclude(level=Division.Level.COUNTY)
     else:
         rows = rows.filter(level=Division.Level.STREET)
-    features = [_polygon_feature(code, geometry, {"name": name})
+    features = [polygon_feature(code, geometry, {"name": name})
                 for code, name, geometry in rows.values_list("code", "name", "geometry")]
     return _json(request, {"type": "FeatureCollection", "features": features})

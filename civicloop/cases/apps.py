@@ -8,6 +8,7 @@ from civicloop.core.extensions import Job
 class CasesConfig(AppConfig):
     name = "civicloop.cases"
     verbose_name = "案件 Cases"
+    division_cases = "civicloop.cases.divisions.cases_under"  # geo counts them before a division goes
     worker_jobs = [
         Job("photos", "civicloop.cases.attachments.process_pending",  # a citizen waits to see the photo
             every=timedelta(seconds=1), budget=timedelta(seconds=10)),

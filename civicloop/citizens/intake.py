@@ -22,8 +22,8 @@ from civicloop.citizens import services
 from civicloop.citizens.api import require_csrf
 from civicloop.citizens.models import CitizenReport
 from civicloop.citizens.status import PUBLIC_STEPS, plain_state
+from civicloop.core import extensions
 from civicloop.core.errors import InvalidInput, NotFound, ServiceError
-from civicloop.facilities import scan
 from civicloop.geo.points import parse_point
 from civicloop.taxonomy.queries import config, suggest_categories
 
@@ -74,7 +74,7 @@ def create_report(request: HttpRequest, payload: Form[ReportIn], photos: File[li
         earlier = _earlier(key, citizen)
         if earlier is not None:
             return Status(200, _out(earlier, created=False))
-    refs = scan.refs_for(facility=payload.facility, shop=payload.shop)
+    refs = extensions.scanned_refs({"facility": payload.facility, "shop": payload.shop})
     refs = {**(refs or {}), **_phone_refs(payload)}
     prepared = attachments.prepare(photos or [])  # decoded before the write lock is taken
     try:

@@ -28,8 +28,8 @@ from civicloop.cases import publicity
 from civicloop.citizens.intake import citizen_case, link_description, public_timeline, visible_photos
 from civicloop.citizens.personal import delete_citizen, export_citizen
 from civicloop.geo import tiles
+from civicloop.geo.viewport import polygon_feature
 from civicloop.core.errors import InvalidInput, NotFound
-from civicloop.facilities import scan
 from civicloop.geo.models import Division
 from civicloop.notify import wechat
 from civicloop.notify.backends import Undeliverable
@@ -138,7 +138,7 @@ def report(request):
     if services.current_citizen(request) is None:
         return redirect(f"{reverse('citizens:login')}?{urlencode({'next': request.get_full_path()})}")
     source = tiles.map_config()  # fitted to the jurisdiction (geo.extent); a pin is placed by the citizen
-    scanned = scan.prefill(request.GET)  # a facility's or shop's QR: what and where are known
+    scanned = extensions.scanned_prefill(request.GET)  # a facility's or shop's QR: what and where are known
     if scanned:
         scanned["lon"], scanned["lat"] = tiles.to_display(scanned["lon"], scanned["lat"])
     return render(request, "citizens/report.html", _context(
@@ -184,11 +184,9 @@ def _rough_place(case) -> str:
 def areas(request):
     """The city's street and town outlines, for the pin map when no map tiles are configured (a plain
     background with nothing on it gives a citizen no idea where to tap). Public facts only."""
-    from civicloop.console.views.maps import _polygon_feature
-
     rows = (Division.objects.filter(level=Division.Level.STREET).exclude(geometry="")
             .values_list("code", "name", "geometry"))
-    body = {"type": "FeatureCollection", "features": [_polygon_feature(c, g, {"name": n}) for c, n, g in rows]}
+    body = {"type": "FeatureCollection", "features": [polygon_feature(c, g, {"name": n}) for c, n, g in rows]}
     response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")), content_type="application/json")
     response["Cache-Control"] = "public, max-age=3600"  # boundaries change once in years
     return response

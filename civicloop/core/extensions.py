@@ -23,6 +23,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
     go_live_checks = ["civicloop.golive.checks.staff"]
         callable() -> list of golive.checks.Finding (empty when all is well); the go-live check page
         and `civicloop city check` show them all
+    image_sources = "civicloop.geo.tiles.tile_hosts"
+        callable() -> list of origins pages load images from (the map tiles); core.security adds them to
+        the content security policy's img-src
     category_suggester = "civicloop.classifier.queries.suggest"
         callable(text) -> list of {"code", "name", "confidence"}, best first: the case panel's 立案 hints
     duplicate_finder = "civicloop.duplicates.queries.candidates"
@@ -36,14 +39,20 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         report_case, or None: a field report made on a patrol says so
     reverse_geocoder = "civicloop.gazetteer.geocoding.reverse"
         callable(lon, lat) -> an answer whose .line is the point's address (a field report sent without one)
+    qr_labels = {"facility": ("civicloop.facilities.scan.prefill", "civicloop.facilities.scan.refs")}
+        a QR label's token arrives as the named query parameter or form field; prefill(token) -> what the
+        report page shows (dict with "lon", "lat", …) or None, refs(token) -> report_case refs (refuses a
+        token that names nothing)
+    division_cases = "civicloop.cases.divisions.cases_under"
+        callable(root_code) -> a queryset of the cases under that division (geo counts what hangs on a
+        division the national list no longer has)
+    volunteer_hours = "civicloop.volunteers.queries.hours_of"
+        callable(citizen) -> float hours served (points' credit grade)
     road_at = "civicloop.gazetteer.roads.road_at"
         callable(lon, lat, max_m) -> str: the code of the nearest road within max_m metres ("" for none);
         road_name = "civicloop.gazetteer.roads.road_name", callable(code) -> str, names it. Cases keep the code.
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
-    image_sources = "civicloop.geo.tiles.tile_hosts"
-        callable() -> list of origins pages load images from (the map tiles); core.security adds them to
-        the content security policy's img-src
 """
 from __future__ import annotations
 
@@ -152,6 +161,13 @@ def _providers(name: str) -> tuple[Callable, ...]:
     return tuple(_callable(path) for _app, path in _declared(name))
 
 
+def image_sources() -> list[str]:
+    sources = []
+    for _app, path in _declared("image_sources"):
+        sources += [origin for origin in _callable(path)() if origin not in sources]
+    return sources
+
+
 def category_suggestions(text: str) -> list[dict]:
     return _first_answer("category_suggester", text) or []
 
@@ -190,6 +206,35 @@ def _first_answer(name: str, *args, **kwargs):
     return None
 
 
+def scanned_prefill(params) -> dict | None:
+    """What the first QR label whose token is among params names; None for none."""
+    for param, (prefill, _refs) in _qr_labels():
+        if params.get(param, "") and (found := _callable(prefill)(params[param])):
+            return found
+    return None
+
+
+def scanned_refs(tokens: dict[str, str]) -> dict:
+    """The refs of the first label whose token came with a report; {} when none came."""
+    for param, (_prefill, refs) in _qr_labels():
+        if tokens.get(param):
+            return _callable(refs)(tokens[param])
+    return {}
+
+
+@cache
+def _qr_labels() -> tuple[tuple[str, tuple[str, str]], ...]:
+    return tuple(item for _app, labels in _declared("qr_labels") for item in labels.items())
+
+
+def division_cases(root: str):
+    return _first_answer("division_cases", root)
+
+
+def volunteer_hours(citizen) -> float:
+    return _first_answer("volunteer_hours", citizen) or 0
+
+
 def demo_seeders() -> list[tuple[str, Callable]]:
     return [(app, _callable(path)) for app, path in _declared("demo_seed")]
 
@@ -204,10 +249,3 @@ def _reverse(url_name: str) -> str:
         return reverse(url_name)
     except NoReverseMatch:
         return ""
-def image_sources() -> list[str]:
-    sources = []
-    for _app, path in _declared("image_sources"):
-        sources += [origin for origin in _callable(path)() if origin not in sources]
-    return sources
-
-

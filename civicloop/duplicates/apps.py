@@ -15,6 +15,7 @@ class DuplicatesConfig(AppConfig):
     duplicate_finder = "civicloop.duplicates.queries.candidates"  # the case panel's possible duplicates
 
     def ready(self) -> None:
+        # Imported here, not at the top: models and the receivers' modules load once the app registry is ready.
         from civicloop.cases.models import Case
         from civicloop.cases.signals import case_changed
         from civicloop.duplicates.services import on_case_changed

@@ -16,9 +16,11 @@ class FacilitiesConfig(AppConfig):
     worker_jobs = [Job("facility imports", "civicloop.facilities.importing.run_due",
                        every=timedelta(seconds=2), budget=timedelta(minutes=10))]
     demo_seed = "civicloop.facilities.demo.seed"
+    qr_labels = {"facility": ("civicloop.facilities.scan.prefill", "civicloop.facilities.scan.refs")}  # 扫码上报
     registry_rows = {"facility": "civicloop.facilities.importing.facility_rows"}
 
     def ready(self) -> None:
+        # Imported here, not at the top: models and the receivers' modules load once the app registry is ready.
         from civicloop.cases.signals import case_changed
         from civicloop.facilities import services
         from civicloop.notify import sms

@@ -1,8 +1,8 @@
-"""What a QR scan gives the citizen's report: where, which component, which 事项, and the ref.
+"""What a facility's QR scan gives the citizen's report: where, which component, which 事项, and the ref.
 
-The label holds only a random token (/f/<token>/ for facilities, /s/<token>/ for shops); the report
-page asks here what it means, and the intake asks again when the report arrives (a token in a form
-field is never trusted to name a facility by its id).
+The label holds only a random token (/f/<token>/; shops' /s/<token>/ are shops/scan.py); the report
+page asks what it means (core.extensions.scanned_prefill), and the intake asks again when the report
+arrives (scanned_refs: a token in a form field is never trusted to name a facility by its id).
 """
 from __future__ import annotations
 
@@ -19,32 +19,22 @@ def facility_by_token(token: str) -> Facility | None:
     return Facility.objects.select_related("component").filter(qr_token=token).first()
 
 
-def prefill(params) -> dict | None:
-    """For the report page: {"token", "kind", "title", "lon", "lat" (WGS-84), "category", "address"} or None."""
-    facility = facility_by_token(params.get("facility", ""))
-    if facility is not None:
-        matter = rules.matter_for(facility.component_id)
-        info = config().categories.get(matter)
-        return {"kind": "facility", "token": facility.qr_token, "lon": facility.lon, "lat": facility.lat,
-                "title": f"{facility.component.name} · {facility.name}", "code": facility.id,
-                "category": matter if info and info.active else "", "address": facility.address or facility.name}
-    from civicloop.shops.scan import prefill as shop_prefill
+def prefill(token: str) -> dict | None:
+    """For the report page (FacilitiesConfig.qr_labels): {"token", "kind", "title", "lon", "lat" (WGS-84),
+    "category", "address"} or None."""
+    facility = facility_by_token(token)
+    if facility is None:
+        return None
+    matter = rules.matter_for(facility.component_id)
+    info = config().categories.get(matter)
+    return {"kind": "facility", "token": facility.qr_token, "lon": facility.lon, "lat": facility.lat,
+            "title": f"{facility.component.name} · {facility.name}", "code": facility.id,
+            "category": matter if info and info.active else "", "address": facility.address or facility.name}
 
-    return shop_prefill(params.get("shop", ""))
 
-
-def refs_for(*, facility: str = "", shop: str = "") -> dict:
-    """The report's refs from the tokens its form carried; a token that names nothing is refused."""
-    if facility:
-        found = facility_by_token(facility)
-        if found is None:
-            raise InvalidInput.field("facility", "二维码无效或已停用 / this QR code is not valid")
-        return {"facility": found.id}
-    if shop:
-        from civicloop.shops.scan import shop_by_token
-
-        found = shop_by_token(shop)
-        if found is None:
-            raise InvalidInput.field("shop", "二维码无效或已停用 / this QR code is not valid")
-        return {"shop": found.pk}
-    return {}
+def refs(token: str) -> dict:
+    """The report's refs from the token its form carried; a token that names nothing is refused."""
+    found = facility_by_token(token)
+    if found is None:
+        raise InvalidInput.field("facility", "二维码无效或已停用 / this QR code is not valid")
+    return {"facility": found.id}

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 
-from civicloop.core import revisions
+from civicloop.core import extensions, revisions
 from civicloop.core.errors import InvalidInput
 from civicloop.geo import division_list, jurisdiction
 from civicloop.geo.division_list import Entry
 from civicloop.geo.models import Division, Grid
 from civicloop.lib import codes
+from civicloop.org.models import User
 
 BATCH = 2000  # rows per INSERT: well inside SQLite's and PostgreSQL's parameter limits
 LEVEL_NAMES = {"province": "省", "prefecture": "地级市", "county": "区县", "street": "街道/乡镇",
@@ -145,10 +146,8 @@ def _kept(root: str, absent: list[str], ours: dict) -> list[Kept]:
     """What hangs on each division the list lacks: its cases, grids and staff (theirs and below)."""
     if not absent:
         return []
-    from civicloop.cases.models import Case
-    from civicloop.org.models import User
-
-    cases = _counts(Case.objects.filter(community__code__startswith=root), "community_id")
+    filed = extensions.division_cases(root)
+    cases = _counts(filed, "community_id") if filed is not None else {}
     grids = _counts(Grid.objects.filter(community__code__startswith=root), "community_id")
     staff = _counts(User.objects.filter(scope_division__code__startswith=root), "scope_division_id")
     staff_grids = _counts(User.objects.filter(scope_grid__code__startswith=root), "scope_grid_id")

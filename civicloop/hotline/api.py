@@ -9,11 +9,10 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer
 
-from civicloop import api as main_api
-from civicloop.core.errors import NotFound, ServiceError
+from civicloop.core import api_errors
+from civicloop.core.errors import NotFound
 from civicloop.hotline import services
 from civicloop.hotline.models import HotlineOrder
 
@@ -21,9 +20,7 @@ api = NinjaAPI(
     title="civicloop 12345 hotline API", version="1", urls_namespace="hotline_api", docs_url="/docs",
     description="12345 热线工单推送与状态查询 — the hotline pushes work orders; callbacks are signed webhooks.",
 )
-api.add_exception_handler(ServiceError, main_api.service_error)
-api.add_exception_handler(ValidationError, main_api.validation_error)
-api.add_exception_handler(AuthenticationError, main_api.auth_error)
+api_errors.install(api, ninja_refusals=False)
 
 
 class SystemKey(APIKeyHeader):

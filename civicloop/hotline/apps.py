@@ -11,6 +11,7 @@ class HotlineConfig(AppConfig):
     # Callbacks are notify outbox rows (channel "webhook"): the worker's deliveries job sends them.
 
     def ready(self):
+        # Imported here, not at the top: models and the receivers' modules load once the app registry is ready.
         from civicloop.cases.signals import case_changed
         from civicloop.hotline.signals import on_case_changed
 

@@ -5,11 +5,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
-from civicloop import api as main_api
-from civicloop.core.errors import InvalidInput, ServiceError
+from civicloop.core import api_errors
+from civicloop.core.errors import InvalidInput
 from civicloop.iot import services
 from civicloop.iot.models import Event
 
@@ -17,9 +16,7 @@ api = NinjaAPI(
     title="civicloop IoT API", version="1", urls_namespace="iot_api", docs_url="/docs",
     description="设备事件上报（HTTP）— devices post events with their token; MQTT is the other way in.",
 )
-api.add_exception_handler(ServiceError, main_api.service_error)
-api.add_exception_handler(ValidationError, main_api.validation_error)
-api.add_exception_handler(AuthenticationError, main_api.auth_error)
+api_errors.install(api, ninja_refusals=False)
 MAX_BATCH = 500
 
 

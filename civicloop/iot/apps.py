@@ -18,6 +18,7 @@ class IotConfig(AppConfig):
     demo_seed = "civicloop.iot.demo.seed"
 
     def ready(self):
+        # Imported here, not at the top: models and the receivers' modules load once the app registry is ready.
         from civicloop.cases.signals import case_changed
         from civicloop.iot.signals import on_case_changed
 

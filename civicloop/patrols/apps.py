@@ -26,4 +26,4 @@ class PatrolsConfig(AppConfig):
     patrol_refs = "civicloop.patrols.services.report_refs"
 
     def ready(self) -> None:
-        from civicloop.patrols import signals  # noqa: F401
+        from civicloop.patrols import signals  # noqa: F401  connects the receivers once models are loaded

@@ -13,6 +13,7 @@ class PointsConfig(AppConfig):
     demo_seed = "civicloop.points.demo.seed"
 
     def ready(self) -> None:
+        # Imported here, not at the top: models and the receivers' modules load once the app registry is ready.
         from civicloop.cases.signals import case_changed
         from civicloop.points.services import on_case_changed
 

@@ -8,6 +8,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from civicloop.citizens.models import CitizenReport
+from civicloop.core import extensions
 from civicloop.points import rules
 from civicloop.points.models import Account, Entry, FraudFlag
 
@@ -39,11 +40,9 @@ def standing(citizen) -> dict:
 
 
 def credit_grade(citizen, current: rules.Level | None = None) -> str:
-    from civicloop.volunteers.queries import hours_of
-
     current = current or level(citizen)
     rejected = FraudFlag.objects.filter(citizen=citizen, status=FraudFlag.Status.REJECTED).count()
-    return rules.credit_grade(level=current.rank, volunteer_hours=hours_of(citizen), rejected_flags=rejected)
+    return rules.credit_grade(level=current.rank, volunteer_hours=extensions.volunteer_hours(citizen), rejected_flags=rejected)
 
 
 def history(citizen, limit: int = 100):

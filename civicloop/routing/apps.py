@@ -12,4 +12,4 @@ class RoutingConfig(AppConfig):
     department_router = "civicloop.routing.queries.department_for"  # where a dispatch naming no department goes
 
     def ready(self) -> None:
-        from civicloop.routing import signals  # noqa: F401
+        from civicloop.routing import signals  # noqa: F401  connects the receivers once models are loaded

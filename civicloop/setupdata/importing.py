@@ -225,7 +225,7 @@ def _join(items) -> str:
 def _examples(kind_name: str) -> list[dict]:
     from django.utils import translation
 
-    from civicloop.setupdata.workbooks import example
+    from civicloop.setupdata.workbooks import example  # openpyxl loads only when a template's example is needed
 
     found = []
     for language in columns.languages():

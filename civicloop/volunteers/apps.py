@@ -8,3 +8,4 @@ class VolunteersConfig(AppConfig):
     console_links = [(gettext_lazy("Volunteers"), "volunteers:staff_home", "civicloop.volunteers.access.can_manage")]
     citizen_links = [("志愿服务", "volunteers:my")]
     demo_seed = "civicloop.volunteers.demo.seed"
+    volunteer_hours = "civicloop.volunteers.queries.hours_of"  # points' credit grade counts them

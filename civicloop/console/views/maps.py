@@ -29,9 +29,10 @@ from shapely.geometry import shape
 from civicloop.cases.models import Case
 from civicloop.cases.rules import Kind, State
 from civicloop.geo import tiles
-from civicloop.core.errors import InvalidInput, ServiceError
+from civicloop.core.errors import ServiceError
 from civicloop.geo.extent import extent
 from civicloop.geo.models import Division, Grid
+from civicloop.geo.viewport import BBox, integer_param, parse_bbox, polygon_feature, problem
 from civicloop.lib import coords
 from civicloop.lib.i18n import pick
 from civicloop.org.roles import Scope
@@ -47,11 +48,6 @@ MAX_DAYS = 366
 REFRESH_MS = 4000  # the page re-reads the cases this often: a change shows within 5 s
 LIGHTS = ("red", "yellow", "green")
 SNIPPET = 60
-
-
-def _problem(field: str, message: str) -> InvalidInput:
-    """A 422 whose detail is the Chinese-first message itself (no 'field:' prefix)."""
-    return InvalidInput(message, errors=[{"field": field, "message": message}])
 
 
 def json_view(view):
@@ -85,66 +81,6 @@ def _json(request, body: dict) -> HttpResponse:
 
 
 @dataclass(frozen=True)
-class BBox:
-    """WGS-84 bounds, whatever system the browser sent them in."""
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    def q(self, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}lon__gte": self.min_lon, f"{prefix}lon__lte": self.max_lon,
-                    f"{prefix}lat__gte": self.min_lat, f"{prefix}lat__lte": self.max_lat})
-
-    def overlapping(self) -> Q:
-        """Rows with their own bounds (grids) that touch this box."""
-        return Q(min_lon__lte=self.max_lon, max_lon__gte=self.min_lon, min_lat__lte=self.max_lat,
-                 max_lat__gte=self.min_lat)
-
-
-_BBOX_PROBLEM = "范围参数 bbox 须为“最小经度,最小纬度,最大经度,最大纬度” / bbox must be minlon,minlat,maxlon,maxlat"
-
-
-def parse_bbox(raw: str | None, *, required: bool = False) -> BBox | None:
-    if not raw:
-        if required:
-            raise _problem("bbox", "缺少范围参数 bbox / bbox is required")
-        return None
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        raise _problem("bbox", _BBOX_PROBLEM) from None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise _problem("bbox", _BBOX_PROBLEM)
-    x0, y0, x1, y1 = values
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise _problem("bbox", _BBOX_PROBLEM)
-    return _bbox_to_wgs84(x0, y0, x1, y1)
-
-
-def _bbox_to_wgs84(x0: float, y0: float, x1: float, y1: float) -> BBox:
-    if tiles.display_crs() != "gcj02":
-        return BBox(x0, y0, x1, y1)
-    # The GCJ-02 offset varies across a box, so every corner is converted and the box enclosing them kept.
-    corners = [coords.gcj02_to_wgs84(x, y) for x in (x0, x1) for y in (y0, y1)]
-    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    return BBox(min(xs), min(ys), max(xs), max(ys))
-
-
-def _integer(params, name: str, *, default: int | None, low: int, high: int, message: str) -> int | None:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _problem(name, message) from None
-    if not low <= value <= high:
-        raise _problem(name, message)
-    return value
-
-
-@dataclass(frozen=True)
 class MapQuery:
     bbox: BBox | None
     zoom: int
@@ -156,22 +92,22 @@ class MapQuery:
 
 
 def parse_query(params) -> MapQuery:
-    zoom = _integer(params, "zoom", default=11, low=0, high=22, message="缩放级别 zoom 须为 0–22 的整数 / zoom must be 0..22")
+    zoom = integer_param(params, "zoom", default=11, low=0, high=22, message="缩放级别 zoom 须为 0–22 的整数 / zoom must be 0..22")
     kind = params.get("kind") or Kind.OPEN
     if kind not in Kind.values:
-        raise _problem("kind", "kind 须为 open/closed/void / kind must be open, closed or void")
+        raise problem("kind", "kind 须为 open/closed/void / kind must be open, closed or void")
     lights = tuple(s for s in (params.get("light") or "").split(",") if s)
     if any(s not in LIGHTS for s in lights):
-        raise _problem("light", "light 须为 red/yellow/green / light must be red, yellow or green")
+        raise problem("light", "light 须为 red/yellow/green / light must be red, yellow or green")
     if lights and kind != Kind.OPEN:
-        raise _problem("light", "亮灯只适用于办理中的案件 / lights apply to open cases only")
+        raise problem("light", "亮灯只适用于办理中的案件 / lights apply to open cases only")
     category = params.get("category") or None
     if category and category not in config().categories:
-        raise _problem("category", "未知的事项 / unknown category")
+        raise problem("category", "未知的事项 / unknown category")
     street = params.get("street") or None
     if street and not Division.objects.filter(code=street, level=Division.Level.STREET).exists():
-        raise _problem("street", "未知的街道 / unknown street")
-    days = _integer(params, "days", default=None if kind == Kind.OPEN else CLOSED_DEFAULT_DAYS, low=1, high=MAX_DAYS,
+        raise problem("street", "未知的街道 / unknown street")
+    days = integer_param(params, "days", default=None if kind == Kind.OPEN else CLOSED_DEFAULT_DAYS, low=1, high=MAX_DAYS,
                     message=f"days 须为 1–{MAX_DAYS} 的整数 / days must be 1..{MAX_DAYS}")
     return MapQuery(parse_bbox(params.get("bbox")), zoom, kind, lights, category, street, days)
 
@@ -336,11 +272,6 @@ def _in_scope(user, grid_code: str, community: str) -> bool:
     return False
 
 
-def _polygon_feature(code: str, geometry: str, properties: dict) -> dict:
-    return {"type": "Feature", "id": code, "geometry": tiles.geometry_to_display(json.loads(geometry)),
-            "properties": {"code": code, **properties}}
-
-
 @json_view
 def grid_features(request):
     """GET bbox → the active unit grids touching it (too many: none, and the browser asks to zoom in)."""
@@ -350,7 +281,7 @@ def grid_features(request):
     if len(rows) > MAX_GRIDS:
         return _json(request, {"type": "FeatureCollection", "too_many": True, "limit": MAX_GRIDS, "features": []})
     user = request.user
-    features = [_polygon_feature(code, geometry, {"name": name, "mine": _in_scope(user, code, community)})
+    features = [polygon_feature(code, geometry, {"name": name, "mine": _in_scope(user, code, community)})
                 for code, name, community, geometry in rows]
     return _json(request, {"type": "FeatureCollection", "too_many": False, "limit": MAX_GRIDS, "features": features})
 
@@ -360,9 +291,9 @@ def division_features(request):
     """GET level=county|street|community → the boundaries, for the division layer and the tile-less map."""
     level = request.GET.get("level") or Division.Level.STREET
     if level not in Division.Level.values:
-        raise _problem("level", "level 须为 county/street/community / level must be county, street or community")
+        raise problem("level", "level 须为 county/street/community / level must be county, street or community")
     rows = Division.objects.filter(level=level).exclude(geometry="").values_list("code", "name", "geometry")
-    features = [_polygon_feature(code, geometry, {"name": name, "level": level}) for code, name, geometry in rows]
+    features = [polygon_feature(code, geometry, {"name": name, "level": level}) for code, name, geometry in rows]
     return _json(request, {"type": "FeatureCollection", "features": features})
 
 

@@ -3,6 +3,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
+    # The app's code is imported when this step runs, not whenever the migrations are loaded.
     from civicloop.evaluation import rules
 
     ScoreConfig = apps.get_model("evaluation", "ScoreConfig")

@@ -3,6 +3,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
+    # The app's code is imported when this step runs, not whenever the migrations are loaded.
     from civicloop.taxonomy.loading import ensure_default_limits, load_standard
 
     load_standard(apps.get_model("taxonomy", "Component"), apps.get_model("taxonomy", "Category"))

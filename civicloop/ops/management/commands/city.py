@@ -3,6 +3,7 @@
 CODE is a province (37), a prefecture-level city (3708 济宁市) or a county-level unit (350582
 晋江市). Re-running updates names and adds what is new; nothing is deleted.
 civicloop city check: the go-live check (civicloop.golive); exit code 1 when anything blocks.
+A site command (ops): it sets up geo and asks golive, which sits above geo.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicloop.core.errors import ServiceError
 from civicloop.geo import services
+from civicloop.golive.report import print_report
 
 
 class Command(BaseCommand):
@@ -25,8 +27,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, what, code, dry_run: bool, **options):
         if what == "check":
-            from civicloop.golive.report import print_report
-
             if print_report(self.stdout):
                 raise SystemExit(1)
             return
