@@ -261,6 +261,20 @@ def test_healthz_is_degraded_while_no_worker_has_run_and_one_is_expected(only_th
     assert body["status"] == "degraded" and body["worker"]["jobs"][0]["problem"] == "never ran"
 
 
+def test_healthz_still_answers_while_the_job_runs_table_is_missing(client, monkeypatch, settings, calendar_known):
+    from django.db import ProgrammingError
+
+    def missing(*args, **kwargs):  # new code, its migration not yet run: a deploy under way
+        raise ProgrammingError('relation "ops_jobrun" does not exist')
+
+    monkeypatch.setattr(JobRun.objects, "filter", missing)
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    settings.WORKER_EXPECTED = True
+    assert client.get("/healthz").json()["worker"] == {"ok": False, "expected": True,
+                                                     "problem": "job runs unreadable", "jobs": []}
+
+
 def test_the_worker_wakes_at_once_when_asked_to_stop(only_these_jobs, monkeypatch):
     from civicloop.ops.management.commands import worker
 

@@ -48,10 +48,13 @@ def _loop(scheduler: Scheduler) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     log.info("worker started with %d jobs", len(scheduler.slots))
-    while not stop.is_set():
-        _fresh_connections()
-        scheduler.run_due()
-        stop.wait(min(scheduler.seconds_to_next(), MAX_SLEEP))
+    try:
+        while not stop.is_set():
+            _fresh_connections()
+            scheduler.run_due()
+            stop.wait(min(scheduler.seconds_to_next(), MAX_SLEEP))
+    except KeyboardInterrupt:  # Ctrl-C: stop at once, even in the middle of a run
+        pass
     log.info("worker stopped")
 
 
