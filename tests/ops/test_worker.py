@@ -304,3 +304,17 @@ def test_every_declared_job_is_a_job_with_its_interval_and_a_name_of_its_own():
 def test_the_worker_runs_the_jobs_core_used_to_hard_code():
     names = {job.name for job in extensions.worker_jobs()}
     assert {"photos", "deliveries", "reports", "metrics", "forgotten sign-in codes", "forgotten messages"} <= names
+
+
+def test_the_admin_lists_job_runs_read_only(admin_client, clock):
+    Scheduler([Job("deliveries", failing, **EVERY_10_S)], clock=clock).run_due()
+    row = JobRun.objects.get(name="deliveries")
+
+    listing = admin_client.get("/admin/ops/jobrun/").content.decode()
+    detail = admin_client.get(f"/admin/ops/jobrun/{row.pk}/change/")
+
+    assert "deliveries" in listing and "后台任务运行" in listing
+    assert detail.status_code == 200 and "the provider is down" in detail.content.decode()
+    assert admin_client.get("/admin/ops/jobrun/add/").status_code == 403
+    assert admin_client.post(f"/admin/ops/jobrun/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert JobRun.objects.filter(pk=row.pk).exists()
