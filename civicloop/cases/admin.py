@@ -12,22 +12,12 @@ from django.utils.html import format_html
 
 from civicloop.cases import privacy
 from civicloop.cases.models import Attachment, Case, CaseEvent, PersonalDataView
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.geo.models import Division
 from civicloop.lib.workcal import light
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(ReadOnly, admin.TabularInline):
+class EventInline(ReadOnlyAdmin, admin.TabularInline):
     model = CaseEvent
     extra = 0
     fields = ("seq", "action", "actor", "actor_role", "transition", "reason", "stage", "on_time", "created_at")
@@ -43,7 +33,7 @@ class EventInline(ReadOnly, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class AttachmentInline(ReadOnly, admin.TabularInline):
+class AttachmentInline(ReadOnlyAdmin, admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ("kind", "content_type", "size", "original_name", "uploaded_by", "created_at")
@@ -79,7 +69,7 @@ class ByReference:
 
 
 @admin.register(Case)
-class CaseAdmin(ByReference, ReadOnly, admin.ModelAdmin):
+class CaseAdmin(ByReference, ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: the workflow (services.py) is the only door to a case's state."""
 
     list_display = ("reference", "state", "pending", "light_now", "category", "street", "department", "reported_at")
@@ -143,7 +133,7 @@ class CaseAdmin(ByReference, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ByReference, ReadOnly, admin.ModelAdmin):
+class CaseEventAdmin(ByReference, ReadOnlyAdmin, admin.ModelAdmin):
     """The immutable log: one row per step, written by services.py and never changed or deleted."""
 
     list_display = ("created_at", "case", "seq", "action", "actor", "actor_role", "from_state", "to_state", "on_time")
@@ -159,19 +149,10 @@ class CaseEventAdmin(ByReference, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PersonalDataView)
-class PersonalDataViewAdmin(admin.ModelAdmin):
+class PersonalDataViewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who saw whose phone number in full: read-only, kept as evidence."""
 
     list_display = ("at", "user", "case", "field", "where")
     list_filter = ("where", "field")
     search_fields = ("case__reference", "user__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from civicloop.citizens.models import Citizen, CitizenReport, LoginCode
 from civicloop.core import audit
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(Citizen)
@@ -33,7 +34,7 @@ class CitizenAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginCode)
-class LoginCodeAdmin(admin.ModelAdmin):
+class LoginCodeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Sign-in codes sent, read-only (only a hash of each code is kept)."""
 
     list_display = ("phone", "created_at", "expires_at", "attempts", "used_at", "ip")
@@ -42,25 +43,15 @@ class LoginCodeAdmin(admin.ModelAdmin):
     readonly_fields = ("phone", "created_at", "expires_at", "attempts", "used_at", "ip")
     show_full_result_count = False
     ordering = ("-id",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True
 
 
 @admin.register(CitizenReport)
-class CitizenReportAdmin(admin.ModelAdmin):
+class CitizenReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("case", "citizen", "followed", "tracking_code", "created_at")
     list_filter = ("followed",)
     search_fields = ("case__reference", "citizen__phone", "tracking_code")
     raw_id_fields = ("case", "citizen")
     show_full_result_count = False
     ordering = ("-id",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True

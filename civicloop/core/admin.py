@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from civicloop.core.models import AccessLog, ChangeRecord
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who saw or took which citizen's personal data: read-only evidence (reporter phones seen in a
     case are under 个人信息查看记录 in 案件, kept with the case)."""
 
@@ -15,18 +16,9 @@ class AccessLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-at", "-id")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who changed which configuration, when and through which door: read-only evidence."""
 
     list_display = ("at", "actor", "content_type", "object_repr", "action", "via", "reason")
@@ -35,12 +27,3 @@ class ChangeRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
     list_select_related = ("content_type",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

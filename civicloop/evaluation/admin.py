@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from civicloop.core.changes_admin import ChangeLoggedAdmin
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.evaluation.models import GradeBand, Ranking, ScoreConfig
 
 
@@ -15,14 +16,9 @@ class GradeBandAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Ranking)
-class RankingAdmin(admin.ModelAdmin):
+class RankingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Published rankings are a public record: shown, never edited here."""
 
     list_display = ("month", "subject", "published_at", "published_by")
     list_filter = ("subject",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.gazetteer import services
 from civicloop.gazetteer.models import Building, Compound, DoorPlate, EntryChange, Poi, Road, RoadSegment
 
@@ -101,19 +102,10 @@ class BuildingAdmin(EntryAdmin):
 
 
 @admin.register(EntryChange)
-class EntryChangeAdmin(admin.ModelAdmin):
+class EntryChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The history is a record: read, never edited."""
 
     list_display = ("at", "model", "label", "action", "user")
     list_filter = ("model", "action")
     search_fields = ("label",)
     readonly_fields = ("model", "entry_id", "label", "action", "at", "user", "before", "after")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.notify.models import Delivery
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The outbox, read-only: messages are written by the workflow and sent by `civicloop worker`."""
 
     list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts", "sent_at")
@@ -15,12 +16,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-id",)
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True
 
     @admin.action(description="重新发送所选的失败消息 retry the selected failed deliveries", permissions=["view"])
     def retry(self, request, queryset):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from civicloop.core.changes_admin import ChangeLoggedAdmin
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.points.models import Account, EarningRule, Entry, FraudFlag, Item, Order, Partner, Pool, Title
 
 
@@ -27,21 +28,11 @@ class EarningRuleAdmin(ChangeLoggedAdmin, admin.ModelAdmin):
     list_display = ("category", "on_file", "on_verified")
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Ledger rows change only through points.services (one door): never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Below: ledger rows change only through points.services (one door): never edited here.
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnly):
+class EntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "citizen", "amount", "kind", "reason", "key")
     list_filter = ("kind",)
     search_fields = ("citizen__phone", "key")
@@ -49,19 +40,19 @@ class EntryAdmin(ReadOnly):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnly):
+class AccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("citizen", "balance", "earned", "updated_at")
     search_fields = ("citizen__phone",)
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "citizen", "item", "points", "status", "pickup_code")
     list_filter = ("status",)
 
 
 @admin.register(FraudFlag)
-class FraudFlagAdmin(ReadOnly):
+class FraudFlagAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "case", "citizen", "status")
     list_filter = ("status",)
 

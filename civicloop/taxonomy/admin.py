@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.changes_admin import ChangeLoggedAdmin
+from civicloop.core.readonly_admin import ReadOnlyAdmin
 from civicloop.geo.models import Division
 from civicloop.lib.holidays import ArrangementError, parse_arrangement
 from civicloop.taxonomy import services
@@ -177,15 +178,11 @@ class ArrangementFileForm(forms.ModelForm):
         return self.cleaned_data["file"]
 
 
-class ArrangementDayInline(admin.TabularInline):
+class ArrangementDayInline(ReadOnlyAdmin, admin.TabularInline):
     model = CalendarDay
     fields = ("date", "is_workday", "note")
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarYear)
