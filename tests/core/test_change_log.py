@@ -247,3 +247,51 @@ def test_the_change_log_exports_the_filtered_list_as_csv_and_xlsx(signed_in, log
 def test_only_city_administrators_see_the_change_log(signed_in, logged):
     assert signed_in("commander").get("/console/changes/").status_code == 403
     assert signed_in("operator").get("/console/changes.csv").status_code == 403
+
+
+# ---------------------------------------------------------------------------- the admin's inlines and deletes
+
+
+def _admin_form_data(page) -> dict:
+    """What the admin's change form would send back unchanged: the main form and every inline."""
+    data = {}
+    for form in [page.context["adminform"].form,
+                 *(sub for inline in page.context["inline_admin_formsets"] for sub in inline.formset.forms)]:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None and value is not False:
+                data[form.add_prefix(name)] = "on" if value is True else getattr(value, "pk", value)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+    return data
+
+
+def test_a_time_limit_changed_inline_on_its_category_writes_one_record_for_it(signed_in):
+    from civicloop.taxonomy.models import Category, TimeLimit
+
+    limit = TimeLimit.objects.filter(category__isnull=False).select_related("category").order_by("pk").first()
+    if limit is None:
+        pytest.skip("no category time limit in the test database")
+    client = signed_in("admin")
+    url = f"/admin/taxonomy/category/{limit.category_id}/change/"
+    data = _admin_form_data(client.get(url))
+    field = next(k for k, v in data.items() if k.endswith("-id") and str(v) == str(limit.pk)).removesuffix("-id")
+    data[f"{field}-amount"] = str(limit.amount + 1)
+
+    reply = client.post(url, data)
+
+    assert reply.status_code == 302, reply.context["adminform"].form.errors if reply.context else reply
+    change = ChangeRecord.objects.get()
+    assert change.object_id == str(limit.pk) and change.content_type.model == "timelimit"
+    assert float(change.after["amount"]) == float(limit.amount + 1)
+    assert Category.objects.get(pk=limit.category_id).pk == limit.category_id
+
+
+def test_a_routing_rule_deleted_in_the_admin_is_recorded_before_it_goes(signed_in, rule):
+    reply = signed_in("admin").post(f"/admin/routing/routingrule/{rule.pk}/delete/", {"post": "yes"})
+
+    assert reply.status_code == 302
+    change = ChangeRecord.objects.get()
+    assert change.action == "delete" and change.before["note"] == "老城区" and change.via == "admin"
