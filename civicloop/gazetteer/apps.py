@@ -22,6 +22,6 @@ def _ensure_search_index(sender, using, **kwargs) -> None:
     # SQLite loses a table's triggers when a migration remakes the table: put them back.
     from django.db import connections
 
-    from civicloop.gazetteer import search_index
+    from civicloop.gazetteer import search_index  # an AppConfig module imports no app code at its top
 
     search_index.ensure(connections[using])

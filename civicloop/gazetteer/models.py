@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.gazetteer import rules
 from civicloop.geo import jurisdiction
+from civicloop.geo.index import locate as locate_point
 
 # Bumped in the transaction of every write (imports, console edits, the demo seed): the geocoder's
 # per-process name index (geocoding.py) follows it as the grid index follows "grids".
@@ -88,9 +89,7 @@ class Entry(models.Model):
         point = representative_point(geom)
         self.lon, self.lat = round(point.x, 7), round(point.y, 7)
         self.search_text = rules.search_text(self.names(), road_like=self.ROAD_LIKE)
-        if locate is None:
-            from civicloop.geo.index import locate
-        hit = locate(self.lon, self.lat)
+        hit = (locate or locate_point)(self.lon, self.lat)
         self.grid_code = hit.code if hit else ""
         self.community_code = hit.community_code if hit else ""
         self.street_code = hit.street_code if hit else ""

@@ -13,6 +13,8 @@ from shapely import STRtree
 from shapely.geometry import Point
 from shapely.ops import substring
 
+from civicloop.gazetteer.models import Road
+
 M_PER_DEG = 111_320.0
 END_REACH_M = 30.0  # a cross street this close to a segment's end is the one it ends at
 SAME_PLACE = 1e-9  # crossings closer than this along a line (as a share of it) are one
@@ -34,8 +36,6 @@ class Crossings:
 
     @classmethod
     def load(cls) -> Crossings:
-        from civicloop.gazetteer.models import Road
-
         return cls(list(Road.objects.values_list("id", "name", "geometry").iterator(chunk_size=2000)))
 
     def name_at(self, lon: float, lat: float, *, own_id: int | None, own_name: str) -> str:

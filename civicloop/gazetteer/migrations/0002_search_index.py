@@ -4,6 +4,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
+    # The app's code is imported when this step runs, not whenever the migrations are loaded.
     from civicloop.gazetteer import search_index
 
     search_index.ensure(schema_editor.connection)
