@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
-    """The top layer: commands that run the whole site (worker, demo, seed, import, backup, restore,
-    retention, privacy). It may import any app; no app imports it."""
+    """The top layer: what runs the whole site (the worker, demo, seed_demo, serve, city, import_cases, backup,
+    restore, createstaff; /healthz; the production checks). It may import any app; no app imports it."""
 
     name = "civicloop.ops"
     label = "ops"
