@@ -6,6 +6,8 @@ import hashlib
 from datetime import date, datetime, time
 
 from civicloop.cases.rules import Action
+from civicloop.lib import tabular
+from civicloop.lib.tabular import cell_text  # noqa: F401 (an order id typed as a number: 20261005001.0)
 
 # Case action → the callback the hotline hears (签收, 回复, 办结; 退回 when we will not handle it).
 # 回访 (visit) is not a case action: it is sent when a return visit is recorded.
@@ -48,35 +50,30 @@ REQUIRED = ("order_id", "content")
 PLACE = (("lon", "lat"), ("address",))
 
 
-def header_map(headers: list) -> tuple[dict[str, int], list[str]]:
-    """Column positions by our field name, and the required fields that no column gives."""
-    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, int] = {}
-    for position, header in enumerate(headers):
-        name = wanted.get(str(header or "").strip().lower())
-        if name and name not in found:
-            found[name] = position
+HEADERS = tabular.Aliases(COLUMNS)
+SheetError = tabular.TableError  # the sheet cannot be read: its text(gettext) says why
+
+
+def read_sheet(source) -> tabular.Table:
+    """A day's sheet, Excel or ODS (an upload or an open file), its rows numbered as in the sheet."""
+    return tabular.read(source, formats=(tabular.XLSX, tabular.ODS))
+
+
+def header_map(headers: list) -> tuple[dict[str, str], list[str]]:
+    """The sheet's column for each of our fields, and the required fields that no column gives."""
+    found = HEADERS.columns(headers)
     missing = [name for name in REQUIRED if name not in found]
     if not any(all(name in found for name in names) for names in PLACE):
         missing += [name for name in PLACE[0] if name not in found]
     return found, missing
 
 
-def row_values(row: tuple, columns: dict[str, int]) -> dict:
+def row_values(row: dict, columns: dict[str, str]) -> dict:
     values = {}
-    for name, position in columns.items():
-        value = row[position] if position < len(row) else None
+    for name, column in columns.items():
+        value = row.get(column)
         values[name] = value.strip() if isinstance(value, str) else value
     return values
-
-
-def cell_text(value) -> str:
-    """An order id typed as a number comes back from Excel as 20261005001.0."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def deadline_value(value) -> datetime | None:

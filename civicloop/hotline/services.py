@@ -284,23 +284,17 @@ class ImportReport:
 
 
 def import_workbook(system: HotlineSystem, source, *, max_rows: int | None = None) -> ImportReport:
-    """A day's orders from the hotline's Excel export; each row succeeds or fails on its own."""
-    from django.conf import settings
-    from openpyxl import load_workbook
-
+    """A day's orders from the hotline's Excel (or ODS) export; each row succeeds or fails on its own."""
     limit = max_rows or settings.HOTLINE_IMPORT_MAX_ROWS
     try:
-        sheet = load_workbook(source, read_only=True, data_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        columns, missing = rules.header_map(list(next(rows, ())))
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return ImportReport(problem="不是有效的 Excel 文件（.xlsx）/ not an Excel workbook (.xlsx)")
+        table = rules.read_sheet(source)
+    except rules.SheetError as problem:
+        return ImportReport(problem=problem.text(_))
+    columns, missing = rules.header_map(table.header)
     if missing:
         return ImportReport(problem=f"缺少列 / missing columns: {', '.join(missing)}")
     report = ImportReport()
-    for number, row in enumerate(rows, start=2):
-        if not any(cell not in (None, "") for cell in row):
-            continue
+    for number, row in table.rows:
         if len(report.rows) >= limit:
             report.problem = f"超过{limit}行，其余未导入 / more than {limit} rows: the rest were not imported"
             break

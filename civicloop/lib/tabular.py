@@ -114,11 +114,14 @@ def accepts(name: str, formats: Iterable[str] = (CSV, XLSX, ODS)) -> bool:
 
 def _read(f: BinaryIO, name: str, *, owned: bool, sheet, encoding, delimiter, formats: tuple[str, ...]) -> Table:
     suffix = Path(name).suffix.lower()
+    if f.read(len(_OLE2)) == _OLE2:
+        raise TableError(OLD_EXCEL)
+    f.seek(0)
     if suffix and suffix not in SUFFIXES:
         raise TableError(UNSUPPORTED, suffix=suffix, formats=formats_text(formats))
     kind = _sniff(f, SUFFIXES.get(suffix, CSV))
     if kind not in formats:
-        raise TableError(UNSUPPORTED, suffix=suffix or kind, formats=formats_text(formats))
+        raise TableError(UNSUPPORTED, suffix=suffix or f".{kind}", formats=formats_text(formats))
     if kind == XLSX:
         return _excel(f, sheet, owned)
     if kind == ODS:
@@ -132,8 +135,6 @@ def _sniff(f: BinaryIO, by_name: str) -> str:
     f.seek(0)
     if not head:
         raise TableError(EMPTY)
-    if head.startswith(_OLE2):
-        raise TableError(OLD_EXCEL)
     if not head.startswith(b"PK"):
         if by_name != CSV:
             raise TableError(UNREADABLE)
