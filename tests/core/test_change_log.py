@@ -295,3 +295,13 @@ def test_a_routing_rule_deleted_in_the_admin_is_recorded_before_it_goes(signed_i
     assert reply.status_code == 302
     change = ChangeRecord.objects.get()
     assert change.action == "delete" and change.before["note"] == "老城区" and change.via == "admin"
+
+
+def test_a_staff_account_made_on_the_command_line_is_recorded_as_the_command(db):
+    from django.core.management import call_command
+
+    call_command("createstaff", "zhao.lei", role="operator", password="a long enough password", name="赵磊")
+
+    change = ChangeRecord.objects.get()
+    assert (change.actor, change.via, change.action) == ("command:createstaff", "command", "create")
+    assert change.after["role"] == "operator" and "password" not in change.after

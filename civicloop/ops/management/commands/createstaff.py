@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicloop.org.models import ApiToken, User
 from civicloop.org.roles import Role, Scope
+from civicloop.org.services import save_staff
 
 
 class Command(BaseCommand):
@@ -31,10 +32,9 @@ class Command(BaseCommand):
             password = getpass.getpass("密码 password: ")
         user.set_password(password)
         try:
-            user.full_clean()
+            save_staff("command:createstaff", user, via="command")  # validated, saved, in the change log
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
-        user.save()
         self.stdout.write(self.style.SUCCESS(f"created {username} ({role}, {scope})"))
         if token:
             _, raw = ApiToken.issue(user, name="cli")
