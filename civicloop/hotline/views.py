@@ -34,7 +34,7 @@ class SystemForm(forms.Form):
 class ImportForm(forms.Form):
     system = forms.ModelChoiceField(label=_("Hotline system"), queryset=HotlineSystem.objects.filter(active=True),
                                     empty_label=None)
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    file = forms.FileField(label=_("Workbook (.xlsx or .ods)"))
 
 
 class VisitForm(forms.Form):

@@ -54,7 +54,7 @@ def upload(request):
     elif upload_file is None:
         error = _("Choose a file.")
     elif Path(upload_file.name).suffix.lower() not in importing.SUFFIXES:
-        error = _("Upload an Excel workbook (.xlsx) or a CSV file.")
+        error = str(importing.WRONG_TYPE)
     if error:
         return render(request, "setupdata/index.html", {"kinds": KINDS.values(), "error": error}, status=422)
     token = _keep(request, kind, upload_file)
