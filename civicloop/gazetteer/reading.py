@@ -68,13 +68,7 @@ def chunks(path: Path, *, fields: dict[str, tuple[str, ...]], crs: str, layer: s
 
 
 def resolve_columns(header: list[str], fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    lowered = {str(name).strip().lower(): name for name in header if name}
-    found = {}
-    for key, aliases in fields.items():
-        column = next((lowered[a.lower()] for a in aliases if a.lower() in lowered), None)
-        if column is not None:
-            found[key] = column
-    return found
+    return tabular.Aliases(fields).columns(header)
 
 
 # ---------------------------------------------------------------------------- tables

@@ -354,7 +354,7 @@ class Aliases:
         self.fields = fields
         self._lookup: dict[str, str] = {}
         for name, aliases in fields.items():
-            for alias in (name, *aliases):
+            for alias in aliases:
                 self._lookup.setdefault(_key(alias), name)
 
     def field(self, header) -> str | None:
@@ -365,7 +365,7 @@ class Aliases:
         present = {_key(h): h for h in header if h is not None and _key(h)}
         found = {}
         for name, aliases in self.fields.items():
-            column = next((present[_key(a)] for a in (*aliases, name) if _key(a) in present), None)
+            column = next((present[_key(a)] for a in aliases if _key(a) in present), None)
             if column is not None:
                 found[name] = column
         return found
