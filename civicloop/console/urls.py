@@ -24,6 +24,7 @@ urlpatterns = [
     path("views/<int:view_id>/delete", lists.delete_view, name="delete_view"),
     path("changes/", changes.change_log, name="change_log"),
     path("changes.<str:fmt>", changes.change_log_export, name="change_export"),
+    path("changes/access-log.<str:fmt>", changes.access_log_export, name="access_log_export"),
     path("map/", maps.map_page, name="map"),
     path("map/cases.json", maps.case_features, name="map_cases"),
     path("map/grids.json", maps.grid_features, name="map_grids"),

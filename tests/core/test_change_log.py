@@ -305,3 +305,16 @@ def test_a_staff_account_made_on_the_command_line_is_recorded_as_the_command(db)
     change = ChangeRecord.objects.get()
     assert (change.actor, change.via, change.action) == ("command:createstaff", "command", "create")
     assert change.after["role"] == "operator" and "password" not in change.after
+
+
+def test_the_access_log_is_exported_beside_the_change_log_for_the_same_person(signed_in, persona, logged):
+    from civicloop.core import audit
+
+    audit.record(persona("commander"), what="reporter_name", subject="case:1", where="console")
+    audit.record(persona("operator"), what="reporter_name", subject="case:2", where="console")
+
+    reply = signed_in("admin").get("/console/changes/access-log.csv", {"actor": "commander"})
+
+    lines = b"".join(reply.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert reply.status_code == 200 and len(lines) == 2 and "case:1" in lines[1]
+    assert signed_in("commander").get("/console/changes/access-log.csv").status_code == 403
