@@ -57,7 +57,6 @@ class RoadAdmin(EntryAdmin):
     fields = ("name", "code", "aliases", "former_names", "geometry", *PLACE, *RECORD)
 
 
-@admin.register(DoorPlate)
 @admin.register(RoadSegment)
 class RoadSegmentAdmin(EntryAdmin):
     list_display = ("__str__", "code", "length_m", "street_code", "updated_at")
@@ -69,6 +68,7 @@ class RoadSegmentAdmin(EntryAdmin):
               *RECORD)
 
 
+@admin.register(DoorPlate)
 class DoorPlateAdmin(EntryAdmin):
     list_display = ("__str__", "code", "grid_code", "updated_at")
     search_fields = ("road__name", "number", "code", "search_text")
