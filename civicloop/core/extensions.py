@@ -43,6 +43,9 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
         a QR label's token arrives as the named query parameter or form field; prefill(token) -> what the
         report page shows (dict with "lon", "lat", …) or None, refs(token) -> report_case refs (refuses a
         token that names nothing)
+    registry_rows = {"shop": "civicloop.shops.importing.shop_rows"}
+        a kind of registry the facilities' upload page loads (facilities/importing.py): factory() -> a
+        function(row: {field: value}) -> (outcome, key), built once per file; BadRow for a bad row
     division_cases = "civicloop.cases.divisions.cases_under"
         callable(root_code) -> a queryset of the cases under that division (geo counts what hangs on a
         division the national list no longer has)
@@ -233,6 +236,10 @@ def division_cases(root: str):
 
 def volunteer_hours(citizen) -> float:
     return _first_answer("volunteer_hours", citizen) or 0
+
+
+def registry_rows() -> dict[str, Callable]:
+    return {kind: _callable(path) for _label, kinds in _declared("registry_rows") for kind, path in kinds.items()}
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:

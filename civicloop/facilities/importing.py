@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
+from civicloop.core import extensions
 from civicloop.core.errors import ServiceError
 from civicloop.facilities import rules, services
 from civicloop.facilities.models import Facility, ImportJob, State
@@ -224,12 +223,8 @@ def facility_rows() -> Callable[[dict], tuple[str, str]]:
 
 def appliers() -> dict[str, Callable[[], Callable[[dict], tuple[str, str]]]]:
     """Per kind of registry, a factory of its row function (built once per file), as the apps declare
-    them (`registry_rows` on the AppConfig)."""
-    found = {}
-    for app in apps.get_app_configs():
-        for kind, path in (getattr(app, "registry_rows", None) or {}).items():
-            found[kind] = import_string(path)
-    return found
+    them (`registry_rows` on the AppConfig, core/extensions.py)."""
+    return extensions.registry_rows()
 
 
 def load(path: Path, *, kind: str = "facility", dry_run: bool = False, progress: Callable[[int], None] | None = None,
