@@ -567,17 +567,23 @@ class PointIndex:
     def nearest(self, lon: float, lat: float, max_m: float) -> int | None:
         if self.tree is None:
             return None
-        distance, i = self.tree.query((lon * self.kx, lat), k=1, distance_upper_bound=max_m / M_PER_DEG_LAT)
+        distance, i = self.tree.query(np.array([lon * self.kx, lat]), k=1,
+                                      distance_upper_bound=max_m / M_PER_DEG_LAT)
         return int(self.ids[i]) if math.isfinite(distance) else None
 
 
+POINT_CHUNK = 50_000
+
+
 def _point_index(model) -> PointIndex:
-    """Read straight into an array (no list of a million tuples on the way)."""
+    """Read into arrays a chunk at a time: no list of a million tuples on the way, no Python per row."""
     table = model._meta.db_table
+    chunks = []
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT id, lon, lat FROM "{table}"')
-        values = np.fromiter((v for row in cursor for v in row), dtype=np.float64)
-    return PointIndex(values.reshape(-1, 3))
+        while rows := cursor.fetchmany(POINT_CHUNK):
+            chunks.append(np.array(rows, dtype=np.float64))
+    return PointIndex(np.concatenate(chunks) if chunks else np.empty((0, 3)))
 
 
 _point_caches = {"door": RevisionCache(REVISION, lambda: _point_index(DoorPlate)),
