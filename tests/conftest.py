@@ -8,7 +8,8 @@ from django.conf import settings
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import User
 
 pytest_plugins = ["tests.browser"]  # live server + Chromium fixtures for the browser tests
 
@@ -61,7 +62,7 @@ class ApiClient:
 
     def __init__(self, user: User):
         self.user = user
-        _, raw = ApiToken.issue(user, name="test")
+        _, raw = keys.issue(keys.STAFF, user, label="test")
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     def get(self, path: str, **params):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicloop.core.models import AccessLog, ChangeRecord
+from civicloop.core.models import AccessLog, ChangeRecord, Throttle
 from civicloop.core.readonly_admin import ReadOnlyAdmin
 
 
@@ -27,3 +27,16 @@ class ChangeRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
     list_select_related = ("content_type",)
+
+
+@admin.register(Throttle)
+class ThrottleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Counted tries (core/throttle.py), read-only. Deleting an account's or an address's failures
+    ("login-user:…", "login-ip:…", "citizen-code-ip:…") lifts its lock early."""
+
+    list_display = ("at", "key", "count")
+    search_fields = ("=key", "key")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    ordering = ("-at",)
+    deletable = True

@@ -48,16 +48,20 @@ class AccessLog(models.Model):
 
 
 class Throttle(models.Model):
-    """One failed try of something guessable (a citizen's sign-in code), by key, for limits that must
-    hold across every app server: counted in the database, never in a process."""
+    """Counted tries by key, for limits that must hold across every app server (counted in the
+    database, never in a process): failed guesses (a staff password, a citizen's sign-in code), an
+    anonymous caller's look-ups, an Open311 key's POSTs. A row is a try at `at` (count > 1 only when
+    tries share the instant) or a fixed window starting at `at` — `core/throttle.py`."""
 
-    key = models.CharField(max_length=120)
-    at = models.DateTimeField(db_index=True)
+    key = models.CharField(_("key"), max_length=120)
+    at = models.DateTimeField(_("at"), db_index=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
 
     class Meta:
-        verbose_name = "失败尝试 failed try"
-        verbose_name_plural = verbose_name
-        indexes = [models.Index(fields=["key", "at"], name="throttle_key_time")]
+        verbose_name = _("counted try")
+        verbose_name_plural = _("counted tries")
+        # Also the index the counts are read by; the upserts name it (ON CONFLICT (key, at)).
+        constraints = [models.UniqueConstraint(fields=["key", "at"], name="throttle_key_at")]
 
 
 class ChangeRecord(models.Model):

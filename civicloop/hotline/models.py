@@ -1,29 +1,22 @@
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 class HotlineSystem(models.Model):
     """A 12345 hotline system that pushes work orders here and hears back at its webhook.
 
-    Only the SHA-256 of its API key is kept (shown once when issued). The webhook secret is kept as
-    it is: we need it to sign every callback, and the hotline needs it to check them."""
+    Its API key is an `org.HashedKey` (kind "hotline": only its hash is kept, shown once when issued).
+    The webhook secret is kept as it is: we need it to sign every callback, and the hotline needs it
+    to check them."""
 
     name = models.CharField("名称 name", max_length=60, unique=True)
-    key_digest = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField("密钥前缀 key prefix", max_length=12, editable=False)
+    key = models.OneToOneField("org.HashedKey", models.PROTECT, null=True, blank=True, related_name="+",
+                               editable=False)
     webhook_url = models.URLField("回调地址 webhook URL", max_length=500, blank=True)
     webhook_secret = models.CharField("回调签名密钥 webhook secret", max_length=64, editable=False)
     active = models.BooleanField("启用 active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "热线系统 hotline system"
@@ -31,15 +24,6 @@ class HotlineSystem(models.Model):
 
     def __str__(self):
         return self.name
-
-    def issue_key(self) -> str:
-        """A new API key (the old one stops working); the raw value is returned once, never stored."""
-        raw = "hl_" + secrets.token_urlsafe(32)
-        self.key_digest, self.key_prefix = digest(raw), raw[:10]
-        if not self.webhook_secret:
-            self.webhook_secret = secrets.token_hex(32)
-        return raw
-
 
 class HotlineOrder(models.Model):
     """热线工单: one 12345 work order and the case it became (one case however often it is pushed).

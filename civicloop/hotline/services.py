@@ -8,6 +8,7 @@ the worker with retries and back-off, each with a fixed event id and an HMAC sig
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,8 +23,10 @@ from civicloop.cases.models import Case, Channel
 from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from civicloop.gazetteer import placing
 from civicloop.hotline import access, rules
-from civicloop.hotline.models import HotlineOrder, HotlineSystem, Visit, digest
+from civicloop.hotline.models import HotlineOrder, HotlineSystem, Visit
 from civicloop.notify import webhook
+from civicloop.org import keys
+from civicloop.org.models import HashedKey
 from civicloop.taxonomy.queries import config
 
 DEFAULT_CRS = "gcj02"  # what Chinese hotline and map systems hand out unless they say otherwise
@@ -33,30 +36,33 @@ DEFAULT_CRS = "gcj02"  # what Chinese hotline and map systems hand out unless th
 
 
 def authenticate(raw_key: str) -> HotlineSystem | None:
-    if not raw_key:
-        return None
-    system = HotlineSystem.objects.filter(key_digest=digest(raw_key), active=True).first()
-    if system is not None:
-        HotlineSystem.objects.filter(pk=system.pk).update(last_used_at=timezone.now())
-    return system
+    key = keys.authenticate(keys.HOTLINE, raw_key)
+    return HotlineSystem.objects.filter(key_id=key.pk, active=True).first() if key else None
 
 
-def create_system(*, name: str, webhook_url: str = "") -> tuple[HotlineSystem, str]:
+def create_system(*, name: str, webhook_url: str = "", by=None, via: str = "console") -> tuple[HotlineSystem, str]:
     """A new hotline system and its API key (returned once; only its hash is kept)."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput.field("name", "不能为空 / is required")
     if HotlineSystem.objects.filter(name=name).exists():
         raise Conflict(f"已有同名热线系统 {name} / a hotline system of that name exists")
-    system = HotlineSystem(name=name, webhook_url=(webhook_url or "").strip())
-    raw = system.issue_key()
-    system.save()
-    return system, raw
+    with transaction.atomic():
+        system = HotlineSystem.objects.create(name=name, webhook_url=(webhook_url or "").strip(),
+                                              webhook_secret=secrets.token_hex(32))
+        return system, _new_key(system, by=by, via=via)
 
 
-def reissue_key(system: HotlineSystem) -> str:
-    raw = system.issue_key()
-    system.save(update_fields=["key_digest", "key_prefix", "webhook_secret"])
+def reissue_key(system: HotlineSystem, *, by=None, via: str = "console") -> str:
+    """A new API key; the old one stops working (the webhook secret stays)."""
+    with transaction.atomic():
+        return _new_key(system, by=by, via=via)
+
+
+def _new_key(system: HotlineSystem, *, by, via: str) -> str:
+    old = HashedKey.objects.filter(pk=system.key_id).first()
+    system.key, raw = keys.replace(old, keys.HOTLINE, f"hotline {system.name}", by=by, via=via)
+    system.save(update_fields=["key"])
     return raw
 
 

@@ -17,6 +17,7 @@ from civicloop.hotline import access, services
 from civicloop.hotline.models import HotlineOrder, HotlineSystem
 from civicloop.notify.models import Delivery
 from civicloop.notify.webhook import CHANNEL
+from civicloop.org import keys
 
 LISTED = 100
 
@@ -100,7 +101,7 @@ def systems(request):
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
-            system, key = services.create_system(**form.cleaned_data)
+            system, key = services.create_system(**form.cleaned_data, by=request.user)
             issued = {"system": system, "key": key}
             form = SystemForm()
         except ServiceError as exc:
@@ -112,16 +113,14 @@ def systems(request):
 @require_POST
 def reissue(request, system_id: int):
     system = get_object_or_404(HotlineSystem, pk=system_id)
-    return _systems_page(request, SystemForm(), {"system": system, "key": services.reissue_key(system)})
+    return _systems_page(request, SystemForm(), {"system": system, "key": services.reissue_key(system, by=request.user)})
 
 
 def _systems_page(request, form, issued):
-    # The key and the webhook secret are shown once, on this answer only; the page is not cached.
-    response = render(request, "hotline/systems.html", {
-        "form": form, "issued": issued, "systems": HotlineSystem.objects.order_by("name")},
-        status=422 if form.errors else 200)
-    response["Cache-Control"] = "no-store"
-    return response
+    # The key and the webhook secret are shown once, on this answer only.
+    return keys.shown_once(render(request, "hotline/systems.html", {
+        "form": form, "issued": issued, "systems": HotlineSystem.objects.select_related("key").order_by("name")},
+        status=422 if form.errors else 200))
 
 
 # ---------------------------------------------------------------------------- 待定位 (to be located)

@@ -24,7 +24,7 @@ def seed(stdout) -> None:
         return
     for device_id, name, kind, lon, lat, facility, address in DEVICES:
         _, token = services.register_device(device_id=device_id, name=name, kind=kind, lon=lon, lat=lat,
-                                            facility_id=facility, address=address)
+                                            facility_id=facility, address=address, via="command")
         stdout.write(f"iot: device {device_id} token (shown once): {token}")
     for name, event_type, category, threshold, cooldown, facility in RULES:
         Rule.objects.create(name=name, event_type=event_type, category=category, threshold=threshold,

@@ -1,16 +1,9 @@
-import hashlib
-import secrets
-
 from django.db import models
-
-
-def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class Device(models.Model):
     """A camera or sensor. Its token (HTTP bearer, and the MQTT password where the broker checks
-    passwords) is shown once when issued; only its SHA-256 is kept."""
+    passwords) is an `org.HashedKey` of kind "device": shown once when issued, only its hash is kept."""
 
     class Kind(models.TextChoices):
         CAMERA = "camera", "视频识别 AI camera"
@@ -19,8 +12,8 @@ class Device(models.Model):
     device_id = models.SlugField("设备编号 device id", max_length=64, unique=True)
     name = models.CharField("名称 name", max_length=80)
     kind = models.CharField("类型 kind", max_length=10, choices=Kind.choices, default=Kind.CAMERA)
-    token_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
-    token_prefix = models.CharField("令牌前缀 token prefix", max_length=12, blank=True, editable=False)
+    key = models.OneToOneField("org.HashedKey", models.PROTECT, null=True, blank=True, related_name="+",
+                               editable=False)
     # The facilities app's id, as a plain value: this app works with or without that one.
     facility_id = models.CharField("设施编号 facility", max_length=64, blank=True, db_index=True)
     lon = models.FloatField("经度 lon (WGS-84)")
@@ -37,12 +30,6 @@ class Device(models.Model):
 
     def __str__(self):
         return f"{self.device_id} {self.name}"
-
-    def issue_token(self) -> str:
-        raw = "dv_" + secrets.token_urlsafe(24)
-        self.token_digest, self.token_prefix = digest(raw), raw[:10]
-        return raw
-
 
 class Rule(models.Model):
     """When an event of this type (from this device, this facility, or any device) opens a case.

@@ -23,7 +23,9 @@ from civicloop.cases.rules import Kind
 from civicloop.core import changes
 from civicloop.core.errors import Conflict, InvalidInput, ServiceError
 from civicloop.iot import rules
-from civicloop.iot.models import Alarm, Device, Event, Evidence, Rule, digest
+from civicloop.iot.models import Alarm, Device, Event, Evidence, Rule
+from civicloop.org import keys
+from civicloop.org.models import HashedKey
 
 log = logging.getLogger("civicloop.iot")
 
@@ -32,13 +34,12 @@ log = logging.getLogger("civicloop.iot")
 
 
 def authenticate(raw_token: str) -> Device | None:
-    if not raw_token:
-        return None
-    return Device.objects.filter(token_digest=digest(raw_token), active=True).first()
+    key = keys.authenticate(keys.DEVICE, raw_token)
+    return Device.objects.filter(key_id=key.pk, active=True).first() if key else None
 
 
 def register_device(*, device_id: str, name: str, kind: str = Device.Kind.CAMERA, lon: float, lat: float,
-                    facility_id: str = "", address: str = "") -> tuple[Device, str]:
+                    facility_id: str = "", address: str = "", by=None, via: str = "console") -> tuple[Device, str]:
     """A new device and its token (returned once; only its hash is kept)."""
     from django.utils.text import slugify
 
@@ -51,14 +52,17 @@ def register_device(*, device_id: str, name: str, kind: str = Device.Kind.CAMERA
         raise InvalidInput.field("kind", "类型须为 camera 或 sensor / kind is camera or sensor")
     device = Device(device_id=device_id, name=(name or device_id).strip()[:80], kind=kind, lon=float(lon),
                     lat=float(lat), facility_id=(facility_id or "").strip(), address=(address or "").strip()[:200])
-    raw = device.issue_token()
-    device.save()
-    return device, raw
+    with transaction.atomic():
+        device.save()
+        return device, reissue_token(device, by=by, via=via)
 
 
-def reissue_token(device: Device) -> str:
-    raw = device.issue_token()
-    device.save(update_fields=["token_digest", "token_prefix"])
+def reissue_token(device: Device, *, by=None, via: str = "console") -> str:
+    """A new token; the old one stops working."""
+    with transaction.atomic():
+        old = HashedKey.objects.filter(pk=device.key_id).first()
+        device.key, raw = keys.replace(old, keys.DEVICE, f"device {device.device_id}", by=by, via=via)
+        device.save(update_fields=["key"])
     return raw
 
 

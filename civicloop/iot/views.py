@@ -13,6 +13,7 @@ from civicloop.core.guards import staff_page
 from civicloop.core.errors import ServiceError
 from civicloop.iot import access, rules, services
 from civicloop.iot.models import Alarm, Device, Event, Rule
+from civicloop.org import keys
 from civicloop.taxonomy.queries import config
 
 LISTED = 200
@@ -67,7 +68,7 @@ def devices(request):
             return render(request, "iot/refused.html", status=403)
         if form.is_valid():
             try:
-                device, token = services.register_device(**form.cleaned_data)
+                device, token = services.register_device(**form.cleaned_data, by=request.user)
                 issued, form = {"device": device, "token": token}, DeviceForm()
             except ServiceError as exc:
                 form.add_error(None, exc.message)
@@ -78,15 +79,13 @@ def devices(request):
 @require_POST
 def reissue(request, device_pk: int):
     device = get_object_or_404(Device, pk=device_pk)
-    return _devices_page(request, DeviceForm(), {"device": device, "token": services.reissue_token(device)})
+    return _devices_page(request, DeviceForm(), {"device": device, "token": services.reissue_token(device, by=request.user)})
 
 
 def _devices_page(request, form, issued):
-    response = render(request, "iot/devices.html", {
-        "form": form, "issued": issued, "devices": Device.objects.all()[:LISTED],
-        "can_manage": access.can_manage(request.user)}, status=422 if form.errors else 200)
-    response["Cache-Control"] = "no-store"  # a token is on the page once
-    return response
+    return keys.shown_once(render(request, "iot/devices.html", {
+        "form": form, "issued": issued, "devices": Device.objects.select_related("key")[:LISTED],
+        "can_manage": access.can_manage(request.user)}, status=422 if form.errors else 200))
 
 
 @allowed(access.can_view)

@@ -18,7 +18,8 @@ REPORTS = [
 def seed(stdout) -> None:
     if ApiKey.objects.filter(name=DEMO_NAME).exists():
         return
-    key, raw = services.issue_key(name=DEMO_NAME, contact="demo@example.invalid", rate_per_minute=600)
+    key, raw = services.issue_key(name=DEMO_NAME, contact="demo@example.invalid", rate_per_minute=600,
+                                  via="command")
     points = _points(len(REPORTS))
     for n, ((code, text, address), (lon, lat)) in enumerate(zip(REPORTS, points), 1):
         services.submit(key, services.Submission(

@@ -1,34 +1,27 @@
-"""Open311 GeoReport v2: the keys of the systems that post requests, their per-minute counters, and
-which cases came in through Open311 (what they sent beyond the case itself)."""
+"""Open311 GeoReport v2: the clients that post requests (their keys are org.HashedKey rows, their
+per-minute counters core.Throttle rows), and which cases came in through Open311 (what they sent
+beyond the case itself)."""
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import models
 
 
-def digest(raw: str) -> str:
-    """A key is 32 random bytes: SHA-256 is enough (no password stretching needed for such entropy)."""
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 class ApiKey(models.Model):
-    """An Open311 client's key (a city app, a partner's CRM). Only its SHA-256 is stored; the key
-    itself is shown once, when it is issued. Revoked keys stay, so their requests keep their source."""
+    """An Open311 client (a city app, a partner's CRM) and its key, an `org.HashedKey` of kind
+    "open311": only its hash is stored, the key itself is shown once, when it is issued. Revoked keys
+    stay, so their requests keep their source."""
 
     name = models.CharField("名称 name", max_length=80, help_text="谁在用这把密钥 / who uses this key")
     contact = models.CharField("联系人 contact", max_length=120, blank=True)
-    prefix = models.CharField("前缀 prefix", max_length=10, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    key = models.OneToOneField("org.HashedKey", models.PROTECT, null=True, blank=True, related_name="+",
+                               editable=False)
     rate_per_minute = models.PositiveIntegerField(
         "每分钟上限 requests per minute", default=60,
         help_text="超过后返回 429，直到下一分钟 / over it, POSTs get 429 until the next minute")
     created_at = models.DateTimeField("签发时间 issued", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name="签发人 issued by")
-    revoked_at = models.DateTimeField("吊销时间 revoked", null=True, blank=True)
 
     class Meta:
         verbose_name = "Open311 密钥 API key"
@@ -39,24 +32,16 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def prefix(self) -> str:
+        return self.key.prefix if self.key_id else ""
+
+    @property
+    def revoked_at(self):
+        return self.key.revoked_at if self.key_id else None
+
+    @property
     def active(self) -> bool:
-        return self.revoked_at is None
-
-    @staticmethod
-    def new_raw() -> str:
-        return "o311_" + secrets.token_urlsafe(32)
-
-
-class RateWindow(models.Model):
-    """POSTs of one key in one minute. A conditional UPDATE counts them, so the limit holds across
-    every app server (Django's default cache is per process)."""
-
-    key = models.ForeignKey(ApiKey, models.CASCADE, related_name="+")
-    minute = models.BigIntegerField()  # minutes since the epoch
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "minute"], name="open311_rate_key_minute")]
+        return self.key_id is not None and self.revoked_at is None
 
 
 class Open311Request(models.Model):

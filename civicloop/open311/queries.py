@@ -38,14 +38,14 @@ def tz() -> ZoneInfo:
 
 
 def _load_keys() -> dict:
-    return {k.digest: k for k in ApiKey.objects.filter(revoked_at__isnull=True)}
+    return {k.key_id: k for k in ApiKey.objects.filter(key__revoked_at__isnull=True).select_related("key")}
 
 
 _keys: RevisionCache[dict] = RevisionCache(KEYS_REVISION, _load_keys)
 
 
 def active_keys() -> dict:
-    """digest → ApiKey; a revoked key stops working on every server within CACHE_RECHECK_SECONDS."""
+    """HashedKey id → ApiKey; a revoked key stops working on every server within CACHE_RECHECK_SECONDS."""
     return _keys.get()
 
 

@@ -6,49 +6,55 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.cases import attachments
 from civicloop.cases import services as cases
 from civicloop.cases.models import Case, Channel
-from civicloop.core import bulk, revisions
+from civicloop.core import bulk, revisions, throttle
 from civicloop.core.errors import Forbidden, InvalidInput, ServiceError
 from civicloop.gazetteer import geocoding
 from civicloop.open311 import queries
-from civicloop.open311.models import ApiKey, Open311Request, RateWindow, digest
+from civicloop.open311.models import ApiKey, Open311Request
 from civicloop.open311.rules import Open311Error, bad
+from civicloop.org import keys
 
 KEYS_REVISION = "open311_keys"
+RATE_PREFIX = "open311:"  # core.Throttle keys: one fixed window a minute per key
+MINUTE = timedelta(minutes=1)
 CHANNEL = Channel.OTHER  # Open311 is one more way in; cases has no channel of its own for it (no migration)
 
 
 # ---------------------------------------------------------------------------- keys
 
 
-def issue_key(*, name: str, contact: str = "", rate_per_minute: int | None = None, by=None) -> tuple[ApiKey, str]:
+def issue_key(*, name: str, contact: str = "", rate_per_minute: int | None = None, by=None,
+              via: str = "console") -> tuple[ApiKey, str]:
     """A new key; the raw value is returned once and never stored."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput.field("name", "请填写使用方名称 / name who uses the key")
-    raw = ApiKey.new_raw()
     with transaction.atomic():
-        key = ApiKey.objects.create(
-            name=name[:80], contact=(contact or "").strip()[:120], prefix=raw[:9], digest=digest(raw),
+        client = ApiKey.objects.create(
+            name=name[:80], contact=(contact or "").strip()[:120],
             rate_per_minute=rate_per_minute or settings.OPEN311_RATE_PER_MINUTE, created_by=by)
+        client.key, raw = keys.issue(keys.OPEN311, f"open311 {client.name}", label=client.name, by=by, via=via)
+        client.save(update_fields=["key"])
         revisions.bump(KEYS_REVISION)
-    return key, raw
+    return client, raw
 
 
-def revoke_key(key: ApiKey, *, now=None) -> ApiKey:
+def revoke_key(client: ApiKey, *, by=None, now=None, via: str = "console") -> ApiKey:
     """Takes effect on every app server within CACHE_RECHECK_SECONDS; revoking twice is harmless."""
     with transaction.atomic():
-        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+        if client.key_id:
+            client.key = keys.revoke(client.key, by, now=now, via=via)
         revisions.bump(KEYS_REVISION)
-    key.refresh_from_db(fields=["revoked_at"])
-    return key
+    return client
 
 
 def key_changed(key: ApiKey) -> None:
@@ -59,7 +65,8 @@ def key_changed(key: ApiKey) -> None:
 def authenticate(raw: str) -> ApiKey:
     if not raw:
         raise Open311Error(403, "api_key 未提供 / api_key not provided -- can't proceed with create_request.")
-    key = queries.active_keys().get(digest(raw))
+    hashed = keys.authenticate(keys.OPEN311, raw)
+    key = queries.active_keys().get(hashed.pk) if hashed else None
     if key is None:
         raise Open311Error(403, "api_key 无效或已吊销 / Invalid api_key received -- can't proceed with create_request.")
     return key
@@ -71,30 +78,27 @@ def authenticate(raw: str) -> ApiKey:
 def take_rate(key: ApiKey, *, now: float | None = None) -> None:
     """Count one POST in the key's current minute, refusing over its limit.
 
-    One statement (an upsert that only adds while under the limit), so the limit holds across app
-    servers on SQLite and PostgreSQL. `submit` runs it last in the case's transaction: a refused or
-    failed POST counts nothing, an accepted one costs no commit of its own, and the key's row is
-    locked only while that transaction commits (every POST of the key updates the same row).
+    One statement (core.throttle.take), so the limit holds across app servers. `submit` runs it last
+    in the case's transaction: a refused or failed POST counts nothing, an accepted one costs no
+    commit of its own, and the key's row is locked only while that transaction commits (every POST
+    of the key updates the same row).
     """
     now = time.time() if now is None else now
-    minute = int(now // 60)
-    table = connection.ops.quote_name(RateWindow._meta.db_table)
-    counted = bulk.execute_after(  # reads only its own table: it may carry the report's waiting rows
-        f"INSERT INTO {table} (key_id, minute, count) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (key_id, minute) DO UPDATE SET count = {table}.count + 1 WHERE {table}.count < %s "
-        "RETURNING count", [key.pk, minute, key.rate_per_minute])
-    if counted:
+    if throttle.take(rate_key(key), window=MINUTE, limit=key.rate_per_minute,
+                     now=datetime.fromtimestamp(now, tz=dt_timezone.utc)):
         return
     wait = max(1, 60 - int(now % 60))
     raise Open311Error(429, f"超过每分钟 {key.rate_per_minute} 次的上限，请 {wait} 秒后重试 / rate limit of "
                             f"{key.rate_per_minute} requests a minute reached; retry in {wait} s", retry_after=wait)
 
 
-def forget_old_windows() -> int:
-    """Worker job: minute counters older than an hour say nothing any more."""
-    cutoff = int(time.time() // 60) - 60
-    deleted, _ = RateWindow.objects.filter(minute__lt=cutoff).delete()
-    return deleted
+def rate_key(key: ApiKey) -> str:
+    return f"{RATE_PREFIX}{key.pk}"
+
+
+def posts_since(since) -> dict[int, int]:
+    """POSTs per key since a time (the console's "last hour")."""
+    return {int(name[len(RATE_PREFIX):]): n for name, n in throttle.totals(RATE_PREFIX, since).items()}
 
 
 # ---------------------------------------------------------------------------- POST requests

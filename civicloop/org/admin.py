@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from civicloop.geo.models import Division
 from civicloop.core.changes_admin import ChangeLoggedAdmin
-from civicloop.org.models import ApiToken, CommandCentre, Department, LoginAttempt, User
+from civicloop.core.readonly_admin import ReadOnlyAdmin
+from civicloop.geo.models import Division
+from civicloop.org import keys
+from civicloop.org.models import CommandCentre, Department, HashedKey, User
 
 ROLE_AND_SCOPE = ("display_name", "phone", "role", "scope", "scope_division", "scope_grid", "department")
 SCOPE_HELP = ("范围为“区县”时选择区县（区级指挥中心的人员），为“街道”时选择街道（乡镇），为“社区”时选择社区（村），为“网格”时选择网格，为“部门”时选择部门；"
@@ -71,31 +74,41 @@ class StaffAdmin(ChangeLoggedAdmin, UserAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked")
-    list_filter = ("revoked",)
-    readonly_fields = ("user", "prefix", "created_at", "last_used_at")
-    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked")
-    list_select_related = ("user",)
+class RevokedFilter(admin.SimpleListFilter):
+    title = _("revoked")
+    parameter_name = "revoked"
 
-    def has_add_permission(self, request):
-        return False  # issued through the API or `civicloop createstaff --token`, shown once
+    def lookups(self, request, model_admin):
+        return (("no", _("active")), ("yes", _("revoked")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(revoked_at__isnull=self.value() == "no")
+        return queryset
 
 
-@admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
-    """Sign-in attempts, read-only. Deleting an account's failures lifts its lock early."""
+@admin.register(HashedKey)
+class HashedKeyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Every kind of API key in one list. A key is issued where it is used (the API, the console pages,
+    `civicloop createstaff --token`), shown once there; here it is only seen and revoked."""
 
-    list_display = ("at", "username", "ip", "succeeded")
-    list_filter = ("succeeded",)
-    search_fields = ("=username", "=ip")
-    date_hierarchy = "at"
-    readonly_fields = ("at", "username", "ip", "succeeded")
-    show_full_result_count = False
+    list_display = ("kind", "owner", "label", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    list_filter = ("kind", RevokedFilter)
+    search_fields = ("=prefix", "owner", "label", "user__username")
+    list_select_related = ("user", "created_by")
+    readonly_fields = ("kind", "user", "owner", "label", "prefix", "created_at", "created_by", "last_used_at",
+                       "revoked_at", "revoked_by")
+    fields = readonly_fields
+    actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
+    # Nothing about a key is edited and none is deleted (what it sent keeps its source): revoking is
+    # the action below.
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("org.change_hashedkey")
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            keys.revoke(key, request.user, via="admin")
+        self.message_user(request, _("Revoked."))

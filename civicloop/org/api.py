@@ -8,8 +8,8 @@ from ninja.security import HttpBearer, django_auth
 
 from civicloop.core.errors import InvalidInput, TooManyRequests
 from civicloop.core.net import client_ip
-from civicloop.org import services as org
-from civicloop.org.models import ApiToken
+from civicloop.org import keys, services as org
+from civicloop.org.models import User
 
 router = Router(tags=["auth 认证"])
 
@@ -18,7 +18,8 @@ class StaffToken(HttpBearer):
     """Authorization: Bearer <token> (issued by POST /api/auth/token or `civicloop createstaff --token`)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = ApiToken.authenticate(token)
+        key = keys.authenticate(keys.STAFF, token)
+        user = User.objects.filter(pk=key.user_id, is_active=True).first() if key else None
         if user is None:
             return None
         request.user = user
@@ -55,7 +56,7 @@ def issue_token(request, payload: TokenIn):
     org.record_login(username, ip, succeeded=user is not None and bool(user.role))
     if user is None or not user.role:
         raise InvalidInput.field("password", "用户名或密码错误 / wrong username or password")
-    _, raw = ApiToken.issue(user, name=payload.name[:60])
+    _, raw = keys.issue(keys.STAFF, user, label=payload.name[:60], by=user, via="api")
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     return {"token": raw, "username": user.username, "role": user.role, "scope": user.scope}

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.org.roles import Role, Scope
@@ -106,51 +104,38 @@ class CommandCentre(models.Model):
             raise ValidationError({"division": _("A command centre belongs to a county-level district (6 digits).")})
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+class HashedKey(models.Model):
+    """A secret another system presents: a staff API token, a credit partner's, a hotline system's,
+    an IoT device's or an Open311 client's key. Only its SHA-256 is stored (the secret is 32 random
+    bytes: no password stretching needed) with a short prefix to find it by; the secret itself is
+    shown once, when issued (`org/keys.py`). Revoked keys stay, so what they sent keeps its source."""
 
-
-class ApiToken(models.Model):
-    """A staff API token. Only its SHA-256 is stored; the raw value is shown once."""
-
-    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
-    name = models.CharField("用途 name", max_length=60, default="api")
+    kind = models.CharField(_("kind"), max_length=12, db_index=True)
+    # Who holds it: a staff member's tokens name the user; the other kinds are pointed to by their
+    # owner's row (Device.key, …), and `owner` says whose it is in lists.
+    user = models.ForeignKey(User, models.CASCADE, null=True, blank=True, related_name="api_keys",
+                             verbose_name=_("user"))
+    owner = models.CharField(_("owner"), max_length=120, blank=True)
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField("已吊销 revoked", default=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("issued by"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("revoked by"))
 
     class Meta:
-        verbose_name = "API 令牌 token"
-        verbose_name_plural = verbose_name
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "prefix"], name="hashedkey_kind_prefix")]
 
-    @classmethod
-    def issue(cls, user: User, name: str = "api") -> tuple["ApiToken", str]:
-        raw = "cl_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=_digest(raw), prefix=raw[:8])
-        return token, raw
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner or self.label} ({self.prefix}…)"
 
-    @classmethod
-    def authenticate(cls, raw: str) -> User | None:
-        token = cls.objects.select_related("user").filter(digest=_digest(raw), revoked=False).first()
-        if token is None or not token.user.is_active:
-            return None
-        return token.user
-
-
-class LoginAttempt(models.Model):
-    """One sign-in try, kept so throttling holds across every app server (not per process)."""
-
-    username = models.CharField("用户名 username", max_length=150)
-    ip = models.CharField("地址 address", max_length=45, blank=True)
-    succeeded = models.BooleanField("成功 succeeded", default=False)
-    at = models.DateTimeField("时间 at", db_index=True)
-
-    class Meta:
-        verbose_name = "登录记录 sign-in attempt"
-        verbose_name_plural = verbose_name
-        indexes = [
-            models.Index(fields=["username", "at"], name="login_user_time"),
-            models.Index(fields=["ip", "at"], name="login_ip_time"),
-        ]
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

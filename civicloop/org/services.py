@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from civicloop.core import changes
-from civicloop.org.models import LoginAttempt, User
+from civicloop.core import changes, throttle
+from civicloop.org.models import User
 
 
 @dataclass(frozen=True)
@@ -22,27 +22,32 @@ class Lockout:
 
 
 def lockout(username: str, ip: str, *, now: datetime | None = None) -> Lockout | None:
-    """The lockout in force for this account or address, if any; counted since the last success."""
-    now = now or timezone.now()
+    """The lockout in force for this account or address, if any; an account's failures count since
+    its last success (a success clears them), an address's do not."""
     window = timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-    for field, value, limit in (("username", username.lower(), settings.LOGIN_MAX_FAILURES),
-                                ("ip", ip, settings.LOGIN_MAX_FAILURES_PER_IP)):
-        if not value:
-            continue
-        recent = LoginAttempt.objects.filter(**{field: value}, at__gte=now - window)
-        last_ok = recent.filter(succeeded=True).order_by("-at").values_list("at", flat=True).first()
-        failures = recent.filter(succeeded=False)
-        if last_ok and field == "username":
-            failures = failures.filter(at__gt=last_ok)
-        times = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
-        if len(times) >= limit:
-            return Lockout(until=times[-1] + window)
+    for key, limit in ((_user_key(username), settings.LOGIN_MAX_FAILURES),
+                       (_ip_key(ip), settings.LOGIN_MAX_FAILURES_PER_IP)):
+        until = throttle.locked_until(key, window, limit, now=now) if key else None
+        if until is not None:
+            return Lockout(until=until)
     return None
 
 
 def record_login(username: str, ip: str, *, succeeded: bool, now: datetime | None = None) -> None:
-    LoginAttempt.objects.create(username=username.lower()[:150], ip=ip[:45], succeeded=succeeded,
-                                at=now or timezone.now())
+    if succeeded:
+        throttle.clear(_user_key(username))
+        return
+    for key in (_user_key(username), _ip_key(ip)):
+        if key:
+            throttle.hit(key, now=now)
+
+
+def _user_key(username: str) -> str:
+    return f"login-user:{username.lower()}" if username else ""
+
+
+def _ip_key(ip: str) -> str:
+    return f"login-ip:{ip}" if ip else ""
 
 
 def save_staff(actor, user: User, *, via: str, reason: str = "") -> User:

@@ -61,7 +61,8 @@ class FraudFlagAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class PartnerAdmin(admin.ModelAdmin):
     """Keys are issued on /console/points/partners/ (shown once); here a partner is switched off."""
 
-    list_display = ("name", "prefix", "active", "last_used_at")
+    list_display = ("name", "key", "active")
+    list_select_related = ("key",)
     fields = ("name", "active")
 
     def has_add_permission(self, request):

@@ -1,37 +1,30 @@
 """兑信用: partners (a bank, a service hall) read a citizen's credit grade with an API key.
 
-Only the key's SHA-256 is stored (shown once when issued). A partner learns the grade and the
+Only the key's hash is kept (`org.keys`; shown once when issued). A partner learns the grade and the
 honour level of a number it already knows, nothing else: no name, no reports, no places.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
-
+from django.db import transaction
 from django.utils import timezone
 
 from civicloop.citizens.models import Citizen
+from civicloop.org import keys
 from civicloop.points import queries
 from civicloop.points.models import Partner
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def issue_key(name: str) -> tuple[Partner, str]:
-    raw = "clp_" + secrets.token_urlsafe(32)
-    return Partner.objects.create(name=name, digest=_digest(raw), prefix=raw[:10]), raw
+def issue_key(name: str, *, by=None, via: str = "console") -> tuple[Partner, str]:
+    with transaction.atomic():
+        partner = Partner.objects.create(name=name)
+        partner.key, raw = keys.issue(keys.PARTNER, f"partner {name}", label=name, by=by, via=via)
+        partner.save(update_fields=["key"])
+    return partner, raw
 
 
 def authenticate(raw: str) -> Partner | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    partner = Partner.objects.filter(digest=_digest(raw), active=True).first()
-    if partner is not None:
-        Partner.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
-    return partner
+    key = keys.authenticate(keys.PARTNER, raw)
+    return Partner.objects.filter(key_id=key.pk, active=True).first() if key else None
 
 
 def lookup(phone: str) -> dict | None:

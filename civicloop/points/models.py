@@ -237,15 +237,14 @@ class Donation(models.Model):
 
 
 class Partner(models.Model):
-    """A partner system (a bank, a service hall) that reads citizens' credit levels with an API key.
-    Only the key's SHA-256 is stored; the key is shown once."""
+    """A partner system (a bank, a service hall) that reads citizens' credit levels with an API key
+    (`org.HashedKey`, kind "partner": only its hash is kept; the key is shown once)."""
 
     name = models.CharField("名称 name", max_length=60)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=10, editable=False)
+    key = models.OneToOneField("org.HashedKey", models.PROTECT, null=True, blank=True, related_name="+",
+                               editable=False)
     active = models.BooleanField("启用 active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "信用合作方 credit partner"

@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicloop.citizens import services as citizens
-from civicloop.core.errors import InvalidInput, ServiceError
+from civicloop.core.errors import ServiceError
+from civicloop.org import keys
 from civicloop.points import access, certificate, credit, queries, services
 from civicloop.points.models import EarningRule, FraudFlag, Item, Order, Partner, Pool, Title
 from civicloop.points.rules import LEVELS
-from civicloop.taxonomy.models import Category
 
 
 def citizen_page(view):
@@ -265,11 +265,12 @@ def staff_partners(request):
     if request.method == "POST":
         name = (request.POST.get("name") or "").strip()
         if name:
-            _partner, raw = credit.issue_key(name[:60])
+            _partner, raw = credit.issue_key(name[:60], by=request.user)
         else:
             messages.error(request, "名称不能为空 / a name is required")
 
-    return render(request, "points/staff_partners.html", {"partners": Partner.objects.order_by("-created_at"), "raw": raw})
+    partners = Partner.objects.select_related("key").order_by("-created_at")
+    return keys.shown_once(render(request, "points/staff_partners.html", {"partners": partners, "raw": raw}))
 
 
 # ---------------------------------------------------------------------------- partners' credit API

@@ -63,12 +63,12 @@ def test_a_double_click_through_the_api_gives_one_transition(city, live_server):
     import urllib.error
     import urllib.request
 
-    from civicloop.org.models import ApiToken
+    from civicloop.org import keys
 
     operator = User.objects.get(username="operator")
     case = services.report_case(actor=operator, channel="inspector", lon=WENLAN[0], lat=WENLAN[1],
                                 description="双击测试", category="06010")
-    _, raw = ApiToken.issue(operator)
+    _, raw = keys.issue(keys.STAFF, operator)
     barrier, statuses = threading.Barrier(2), []
 
     def click():

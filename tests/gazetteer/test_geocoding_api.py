@@ -7,13 +7,14 @@ from django.test import Client, override_settings
 from civicloop.citizens.models import Citizen
 from civicloop.citizens.services import SESSION_KEY
 from civicloop.core.models import Throttle
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import User
 from tests.gazetteer.test_geocoding import gazetteer, plate, x, y  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
 def staff(db):
-    _, raw = ApiToken.issue(User.objects.get(username="operator"), name="geocoder")
+    _, raw = keys.issue(keys.STAFF, User.objects.get(username="operator"), label="geocoder")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given
 from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hsettings
 
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import User
 from civicloop.wsgi import application
 
 EXAMPLES = {"positive": 12, "negative": 6}  # per operation: inputs that fit the schema, and inputs that do not
@@ -43,7 +44,7 @@ def test_schemathesis_finds_no_server_error_in_the_api(db, keep_connection):
     import schemathesis
     from schemathesis.generation import GenerationMode
 
-    _, token = ApiToken.issue(User.objects.get(username="operator"), name="fuzz")
+    _, token = keys.issue(keys.STAFF, User.objects.get(username="operator"), label="fuzz")
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     seen: dict[str, set[int]] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -81,7 +82,7 @@ def test_malformed_bodies_get_the_error_shape_on_every_api_operation(db):
     import schemathesis
     from django.test import Client
 
-    _, token = ApiToken.issue(User.objects.get(username="operator"), name="fuzz")
+    _, token = keys.issue(keys.STAFF, User.objects.get(username="operator"), label="fuzz")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     failures, tried = [], 0

@@ -11,7 +11,9 @@ from civicloop.cases.models import Attachment, Case, CaseEvent
 from civicloop.citizens.models import Citizen
 from civicloop.citizens.services import SESSION_KEY
 from civicloop.open311 import services as open311_services
-from civicloop.org.models import ApiToken, LoginAttempt, User
+from civicloop.org import keys
+from civicloop.core.models import Throttle
+from civicloop.org.models import User
 from tests.conftest import WENLAN
 from tests.hardening.endpoints import parameters, path_values, png_bytes, site_endpoints, walk
 
@@ -20,7 +22,7 @@ BASE = "/open311/v2"
 
 @pytest.fixture
 def staff(db):
-    _, raw = ApiToken.issue(User.objects.get(username="operator"), name="probe")
+    _, raw = keys.issue(keys.STAFF, User.objects.get(username="operator"), label="probe")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", raise_request_exception=False)
 
 
@@ -44,7 +46,7 @@ def open311_key(db):
 
 def writes() -> tuple[int, ...]:
     return (Case.objects.count(), CaseEvent.objects.count(), Attachment.objects.count(),
-            LoginAttempt.objects.count())
+            Throttle.objects.count())
 
 
 def api_error(response, status: int, code: str, field: str | None = None) -> dict:

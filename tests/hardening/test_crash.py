@@ -23,7 +23,8 @@ import pytest
 from django.db import connection
 
 from civicloop.cases.models import Case
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import User
 from tests.conftest import WENLAN
 from tests.hardening.server import Server, ensure_city
 
@@ -93,7 +94,7 @@ def _drop_server_connections(keep: int) -> int:
 def test_no_acknowledged_report_is_lost_or_doubled_when_the_server_is_killed(tmp_path):
     ensure_city()
     operator = User.objects.get(username="operator")
-    _, token = ApiToken.issue(operator, name="crash test")
+    _, token = keys.issue(keys.STAFF, operator, label="crash test")
     server = Server(workers=2, log=tmp_path / "server.log")
     server.start()
     outbox = Outbox(server.base, token)

@@ -20,7 +20,8 @@ from __future__ import annotations
 from django.test import Client
 
 from civicloop.cases.models import Attachment, Case, CaseEvent
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import HashedKey, User
 from tests.hardening.endpoints import LOGIN_PAGES, site_endpoints, walk
 
 # URL name → why anyone may call it. Reviewed by the lead; keep the reason honest.
@@ -80,7 +81,7 @@ REFUSED = {401, 403, 404, 405}
 
 
 def writes() -> tuple[int, ...]:
-    return Case.objects.count(), CaseEvent.objects.count(), Attachment.objects.count(), ApiToken.objects.count()
+    return Case.objects.count(), CaseEvent.objects.count(), Attachment.objects.count(), HashedKey.objects.count()
 
 
 def _send(client, method: str, path: str):
@@ -131,7 +132,7 @@ def _caoba_clients():
     user = User.objects.get(username="operator_caoba")
     session = Client(raise_request_exception=False)
     session.force_login(user)
-    _, raw = ApiToken.issue(user, name="test")
+    _, raw = keys.issue(keys.STAFF, user, label="test")
     token = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
     return session, token
 

@@ -193,7 +193,7 @@ def test_partners_read_the_credit_grade_with_a_key_only():
 
 def test_the_api_key_is_stored_only_as_a_hash():
     partner, raw = credit.issue_key("政务大厅")
-    assert raw not in partner.digest and len(partner.digest) == 64
+    assert raw not in partner.key.digest and len(partner.key.digest) == 64
 
 
 def test_the_citizen_home_links_to_points(client):

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from civicloop.org.models import ApiToken, User
+from civicloop.org import keys
+from civicloop.org.models import User
 from civicloop.org.roles import Role, Scope
 from civicloop.org.services import save_staff
 
@@ -37,5 +38,5 @@ class Command(BaseCommand):
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
         self.stdout.write(self.style.SUCCESS(f"created {username} ({role}, {scope})"))
         if token:
-            _, raw = ApiToken.issue(user, name="cli")
+            _, raw = keys.issue(keys.STAFF, user, label="cli", via="command")
             self.stdout.write(raw)
