@@ -33,14 +33,14 @@ NEVER_RECORDED = frozenset({"password", "last_login", "digest", "token_digest", 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
     """The object's field values as JSON-safe data, keyed by field name (a foreign key by its id).
 
-    Many-to-many values (a sorted list of ids) are included once the object has a primary key."""
+    Many-to-many values (a sorted list of ids) are included once the object is saved."""
     wanted = set(fields) if fields is not None else None
     data = {}
     for field in obj._meta.concrete_fields:
         if _skipped(field) or (wanted is not None and field.name not in wanted):
             continue
         data[field.name] = field.value_from_object(obj)
-    if obj.pk is not None:
+    if not obj._state.adding:  # an unsaved row has no many-to-many values to read
         for field in obj._meta.many_to_many:
             if wanted is None or field.name in wanted:
                 data[field.name] = sorted(o.pk for o in getattr(obj, field.name).all())
