@@ -271,7 +271,7 @@ class Attachment(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
     # A citizen who follows the case (not its reporter) sent it: theirs to see, others' only as
-    # cases.publicity allows. Citizens are never deleted (core.personal leaves a tombstone): PROTECT.
+    # cases.publicity allows. Citizens are never deleted (citizens.personal leaves a tombstone): PROTECT.
     follower = models.ForeignKey("citizens.Citizen", models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name="关注者 follower")
     created_at = models.DateTimeField(auto_now_add=True)
