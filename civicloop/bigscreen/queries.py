@@ -21,6 +21,7 @@ from civicloop.evaluation import queries as evaluation
 from civicloop.evaluation.models import DailyCount
 from civicloop.evaluation.periods import Period
 from civicloop.geo.models import Division, Grid
+from civicloop.org import scoping
 from civicloop.org.roles import Scope
 
 MAX_POINTS = 3000  # the most urgent open cases on the map; the light counts cover all of them
@@ -108,12 +109,11 @@ def grid_reports(user, today) -> dict[str, int]:
     counters (the overdue figures and names that metrics() adds are not needed here)."""
     since = today - timedelta(days=HOT_DAYS - 1)
     rows = DailyCount.objects.filter(dim="grid", day__gte=since, day__lte=today, reported__gt=0)
-    if user.scope in (Scope.DISTRICT, Scope.STREET, Scope.COMMUNITY):
-        rows = rows.filter(key__startswith=user.scope_division_id or "-")  # grid codes begin with their area's
-    elif user.scope == Scope.GRID:
-        rows = rows.filter(key=user.scope_grid_id or "-")
-    elif user.scope != Scope.CITY:
+    area = scoping.own_area(user)
+    if area is None or area.level == Scope.DEPARTMENT:
         return {}  # a department's screen: its cases have no area of their own to map
+    if area.level != Scope.CITY:
+        rows = rows.filter(key__startswith=area.code)  # grid codes begin with their area's
     return {row["key"]: row["n"] for row in rows.values("key").annotate(n=Sum("reported")).order_by() if row["key"]}
 
 
@@ -152,11 +152,9 @@ def trend(user, today) -> dict:
 
 
 def _own_counter(user) -> tuple[str | None, str]:
-    """The counter row that is exactly this viewer's scope."""
-    return {Scope.CITY: ("city", ""), Scope.DISTRICT: ("district", user.scope_division_id or "-"),
-            Scope.STREET: ("street", user.scope_division_id or ""),
-            Scope.COMMUNITY: ("community", user.scope_division_id or ""), Scope.GRID: ("grid", user.scope_grid_id or ""),
-            Scope.DEPARTMENT: ("department", user.department_id or "")}.get(user.scope, (None, ""))
+    """The counter row that is exactly this viewer's scope: the counters' dimensions are named as the scopes are."""
+    area = scoping.own_area(user)
+    return (area.level, area.code) if area else (None, "")
 
 
 def breakdown(user, month: Period, by: str) -> list[dict]:

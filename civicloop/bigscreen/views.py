@@ -19,6 +19,7 @@ from civicloop.geo import tiles
 from civicloop.console.views.maps import _json, json_view
 from civicloop.geo.models import Division
 from civicloop.geo.viewport import polygon_feature
+from civicloop.org import scoping
 from civicloop.org.roles import Scope
 
 REFRESH_MS = 3000  # with the shared answer (SNAPSHOT_SECONDS) a change shows on the wall within 5 s
@@ -26,10 +27,8 @@ SNAPSHOT_SECONDS = 2
 
 
 def _scope_key(user) -> str:
-    key = {Scope.CITY: "", Scope.DISTRICT: user.scope_division_id, Scope.STREET: user.scope_division_id,
-           Scope.COMMUNITY: user.scope_division_id,
-           Scope.GRID: user.scope_grid_id, Scope.DEPARTMENT: user.department_id}.get(user.scope, f"user{user.pk}")
-    return f"{user.scope}:{key or ''}"
+    area = scoping.own_area(user)
+    return f"{area.level}:{area.code}" if area else f"none:{user.pk}"
 
 
 @login_required

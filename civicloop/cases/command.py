@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from civicloop.cases.rules import Action
 from civicloop.core.revisions import RevisionCache
-from civicloop.geo.models import Division
 from civicloop.org.models import CommandCentre
 from civicloop.org.roles import Scope
+from civicloop.org.scoping import district_streets
 from civicloop.org.signals import COMMAND_CENTRES
 
 STAGES = ("intake", "dispatch", "close")
@@ -97,11 +97,6 @@ def refusal(user, case, action: str) -> str:
     centre = centres().get(district_of(case.street_id) or "", "")
     return _("%(centre)s handles this step of case %(reference)s; take the case over first.") % {
         "centre": centre, "reference": case.reference}
-
-
-def district_streets(district: str) -> list[str]:
-    return list(Division.objects.filter(level=Division.Level.STREET, code__startswith=district)
-                .values_list("code", flat=True))
 
 
 def queue_filter(user, stage: str | None) -> Q:

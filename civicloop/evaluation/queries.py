@@ -27,6 +27,7 @@ from civicloop.evaluation.counters import CASE_DIMENSIONS, NAMES, OVERDUE
 from civicloop.evaluation.models import DailyCount, GradeBand, Ranking, ScoreConfig
 from civicloop.evaluation.periods import Period, parse
 from civicloop.geo.models import Division, Grid
+from civicloop.org import scoping
 from civicloop.org.models import Department, User
 from civicloop.org.roles import Role, Scope
 from civicloop.taxonomy.models import Category
@@ -120,17 +121,12 @@ def _selection(by: str | None, filters: dict) -> tuple[str, str | None, str | No
 
 def _scoped(user, by, dim, prefix, exact):
     """Narrow a selection to the user's scope; anything wider is Forbidden, never silently cut."""
-    scope = getattr(user, "scope", None)
-    if not getattr(user, "role", "") or scope is None:
+    area = scoping.own_area(user)  # the counters' dimensions are named as the scopes are
+    if area is None:
         raise Forbidden("无权查看 / not allowed")
-    if scope == Scope.CITY:
+    if area.level == Scope.CITY:
         return dim, prefix, exact
-    own = {Scope.DISTRICT: (_DISTRICT, user.scope_division_id),
-           Scope.STREET: ("street", user.scope_division_id), Scope.COMMUNITY: ("community", user.scope_division_id),
-           Scope.GRID: ("grid", user.scope_grid_id), Scope.DEPARTMENT: ("department", user.department_id)}
-    own_dim, own_key = own.get(scope, (None, None))
-    if own_dim is None or not own_key:
-        raise Forbidden("无权查看 / not allowed")
+    own_dim, own_key = area.level, area.code
     if dim == "city":
         return own_dim, None, own_key
     whole = exact is None and prefix is None  # "all of them": all of mine

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from civicloop.org import scoping
 from civicloop.org.roles import Role, Scope
 from civicloop.patrols.models import GridCoverage, MissedPatrol, Patrol, PatrolPoint, PatrolRequirement
 from civicloop.patrols.services import day_bounds
@@ -13,15 +14,10 @@ VIEWERS = frozenset({Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.COM
 
 def area_prefix(user) -> str | None:
     """Grid codes start with their street's and community's codes: "" = every grid, None = none."""
-    if not getattr(user, "is_authenticated", False) or user.role not in VIEWERS:
+    area = scoping.own_area(user)
+    if area is None or user.role not in VIEWERS:
         return None
-    if user.scope == Scope.CITY:
-        return ""
-    if user.scope in (Scope.STREET, Scope.COMMUNITY):
-        return user.scope_division_id or None
-    if user.scope == Scope.GRID:
-        return user.scope_grid_id or None
-    return None
+    return area.code if area.level in (Scope.CITY, Scope.STREET, Scope.COMMUNITY, Scope.GRID) else None
 
 
 def day_table(prefix: str, day: date) -> list[dict]:
