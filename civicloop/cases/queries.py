@@ -1,13 +1,11 @@
-"""Read helpers for cases: filtered lists with keyset pagination, and what a case looks like out."""
+"""Read helpers for cases: keyset pages of a list (filters.CaseFilter chooses its cases), and a case as it goes out."""
 from __future__ import annotations
 
 import base64
 import math
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from civicloop.cases import access, engine, privacy, rules
 from civicloop.cases.models import Case
@@ -17,76 +15,6 @@ from civicloop.core.errors import InvalidInput
 from civicloop.lib.coords import distance_m
 
 MAX_PAGE = 200
-
-
-@dataclass
-class CaseFilter:
-    state: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    grid: str | None = None
-    community: str | None = None
-    street: str | None = None
-    road: str | None = None
-    department: str | None = None
-    channel: str | None = None
-    light: str | None = None
-    supervised: bool | None = None
-    pending: str | None = None
-    reported_from: date | None = None
-    reported_to: date | None = None
-    q: str | None = None
-
-
-def filtered(user, f: CaseFilter) -> QuerySet:
-    qs = Case.objects.visible_to(user)
-    if f.state:
-        states = [s.strip() for s in f.state.split(",") if s.strip()]
-        unknown = [s for s in states if s not in State.values]
-        if unknown:
-            raise InvalidInput.field("state", f"未知状态 {','.join(unknown)} / unknown state")
-        qs = qs.filter(state__in=states)
-    if f.kind:
-        if f.kind not in Kind.values:
-            raise InvalidInput.field("kind", "kind 须为 open/closed/void / unknown kind")
-        qs = qs.filter(kind=f.kind)
-    exact = {"category_id": f.category, "grid_id": f.grid, "community_id": f.community, "street_id": f.street,
-             "road_code": f.road, "department_id": f.department, "channel": f.channel, "supervised": f.supervised}
-    qs = qs.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
-    if f.pending is not None and f.pending != "":
-        qs = qs.filter(pending=f.pending) if f.pending != "any" else qs.exclude(pending="")
-    qs = _light(qs, f.light)
-    qs = _dates(qs, f.reported_from, f.reported_to)
-    if f.q:
-        text = f.q.strip()[:100]
-        qs = qs.filter(Q(reference=text) | Q(description__icontains=text) | Q(address__icontains=text))
-    return qs
-
-
-def _light(qs: QuerySet, light: str | None) -> QuerySet:
-    if not light:
-        return qs
-    # Only a running clock has a deadline (closed, void and paused cases have none), so the
-    # deadline columns alone select open cases; adding kind misleads PostgreSQL's estimates.
-    now = timezone.now()
-    if light == "red":
-        return qs.filter(stage_deadline__lt=now)
-    if light == "yellow":
-        return qs.filter(stage_warn_at__lte=now, stage_deadline__gte=now)
-    if light == "green":
-        return qs.filter(stage_warn_at__gt=now)
-    raise InvalidInput.field("light", "light 须为 green/yellow/red / unknown light")
-
-
-def _dates(qs: QuerySet, start: date | None, end: date | None) -> QuerySet:
-    tz = timezone.get_current_timezone()
-    if start and end and end < start:
-        raise InvalidInput.field("reported_to", "结束日期早于开始日期 / the end is before the start")
-    if start:
-        qs = qs.filter(reported_at__gte=datetime.combine(start, time.min, tzinfo=tz))
-    if end:
-        qs = qs.filter(reported_at__lt=datetime.combine(end, time.max, tzinfo=tz))
-    return qs
 
 
 def page(qs: QuerySet, *, cursor: str | None, limit: int) -> tuple[list[Case], str | None]:

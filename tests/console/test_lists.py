@@ -105,7 +105,7 @@ def test_bad_filters_are_explained_beside_their_fields_and_kept(signed_in):
     response = signed_in("operator").get(f"/console/cases/?{query}")
     assert response.status_code == 422
     html = response.content.decode()
-    expected = {"state": "未知状态 bogus", "light": "light 须为 green/yellow/red", "street": "不是您范围内的街道",
+    expected = {"state": "未知状态（bogus）", "light": "亮灯须为绿灯、黄灯或红灯", "street": "不是您范围内的街道",
                 "category": "未知的事项分类", "supervised": "督办筛选须为", "reported_to": "结束日期早于开始日期",
                 "sort": "未知的排序方式", "limit": "每页条数须为"}
     for field, message in expected.items():
@@ -123,7 +123,7 @@ def test_filter_messages_follow_the_language(signed_in):
     response = signed_in("operator", language="en").get("/console/cases/?state=bogus&reported_from=notadate")
     assert response.status_code == 422
     html = response.content.decode()
-    assert re.search(r'id="id_state-error"[^>]*>unknown state<', html)
+    assert re.search(r'id="id_state-error"[^>]*>unknown state bogus<', html)
     assert re.search(r'id="id_reported_from-error"[^>]*>Enter a valid date', html)
 
 
@@ -250,7 +250,7 @@ def test_filters_with_mistakes_are_not_saved(signed_in):
     response = signed_in("operator_wenlan").post("/console/views/", {"name": "错的", "query": "state=bogus"})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "当前筛选条件有误" in html and "未知状态 bogus" in html
+    assert "当前筛选条件有误" in html and "未知状态（bogus）" in html
     assert not SavedView.objects.filter(owner__username="operator_wenlan").exists()
 
 

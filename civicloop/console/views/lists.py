@@ -1,8 +1,9 @@
 """Case lists: filters, sort, keyset pages, saved views, and export of the same list as CSV or Excel.
 
-Every list, page and export reads through queries.filtered(), so all three show the same cases,
-scoped by Case.objects.visible_to(user). Pages are keyset pages for every sort (as fast on page
-1,000 as on page 1); the newest-first default walks the (scope, -reported_at, -id) indexes.
+Every list, page and export reads through cases.filters.CaseFilter (the API's list reads the same
+one), so all three show the same cases, scoped by org.scoping through Case.objects.visible_to(user).
+Pages are keyset pages for every sort (as fast on page 1,000 as on page 1); the newest-first default
+walks the (scope, -reported_at, -id) indexes.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from civicloop.cases import queries
+from civicloop.cases.filters import CaseFilter
 from civicloop.cases.models import Case, Channel
 from civicloop.cases.rules import Kind, Pending, State
 from civicloop.console.models import SavedView
@@ -39,6 +40,7 @@ from civicloop.geo.models import Division, Grid
 from civicloop.lib.i18n import pick
 from civicloop.lib.workcal import light
 from civicloop.org.models import Department
+from civicloop.org import scoping
 from civicloop.org.roles import Scope
 from civicloop.taxonomy.queries import config
 
@@ -164,7 +166,7 @@ def _choices(label_choices, language) -> list[tuple[str, str]]:
 
 
 class ListForm(forms.Form):
-    """The list's GET form. Values stay strings until queries.filtered() judges them, so a bad
+    """The list's GET form. Values stay strings until CaseFilter.problems() judges them, so a bad
     value comes back beside its field with the same message the API gives, and stays shown."""
 
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100, widget=forms.TextInput(attrs={
@@ -221,13 +223,14 @@ class ListForm(forms.Form):
 
     def _area(self) -> tuple[str | None, str | None]:
         """(street code, community code) the user is confined to, or None for the whole city."""
-        user = self.user
-        if user.scope == Scope.STREET:
-            return user.scope_division_id, None
-        if user.scope == Scope.COMMUNITY and user.scope_division_id:
-            return user.scope_division_id[:9], user.scope_division_id
-        if user.scope == Scope.GRID and user.scope_grid_id:
-            community = Grid.objects.filter(pk=user.scope_grid_id).values_list("community_id", flat=True).first() or ""
+        area = scoping.own_area(self.user)
+        level = area.level if area else ""
+        if level == Scope.STREET:
+            return area.code, None
+        if level == Scope.COMMUNITY:
+            return area.code[:9], area.code
+        if level == Scope.GRID:
+            community = Grid.objects.filter(pk=area.code).values_list("community_id", flat=True).first() or ""
             return community[:9], community
         return None, None
 
@@ -270,20 +273,8 @@ class ListForm(forms.Form):
     def clean_community(self):
         return self._among("community", "不是您范围内的社区（村）/ not a community in your area")
 
-    def clean_category(self):
-        return self._among("category", "未知的事项分类 / unknown category")
-
-    def clean_department(self):
-        return self._among("department", "未知的部门 / unknown department")
-
-    def clean_channel(self):
-        return self._among("channel", "未知的来源渠道 / unknown channel")
-
     def clean_supervised(self):
         return self._among("supervised", "督办筛选须为“是”或“否” / supervision must be yes or no")
-
-    def clean_pending(self):
-        return self._among("pending", "未知的审批类型 / unknown kind of request")
 
     def clean_sort(self):
         return self._among("sort", "未知的排序方式 / unknown sort order") or DEFAULT_SORT
@@ -302,10 +293,11 @@ class ListForm(forms.Form):
 
     # -- results
 
-    def case_filter(self) -> queries.CaseFilter:
+    def case_filter(self) -> CaseFilter:
+        """The filter the API reads too, from the values this form has not already refused."""
         d = self.cleaned_data
         supervised = {"1": True, "0": False}.get(d.get("supervised") or "")
-        return queries.CaseFilter(
+        return CaseFilter(
             state=d.get("state") or None, kind=d.get("kind") or None, category=d.get("category") or None,
             community=d.get("community") or None, street=d.get("street") or None,
             road=(d.get("road") or "").strip() or None,
@@ -351,22 +343,9 @@ def _listing(data: QueryDict, user) -> tuple[ListForm, QuerySet | None]:
     form = ListForm(data, user=user)
     form.is_valid()
     wanted = form.case_filter()  # without the values the form already refused
-    qs = None
-    # queries.filtered() stops at the first bad value; asking again without it finds the next, so
-    # every message is shown at once (it builds a query, it does not run one).
-    for _attempt in range(len(FILTER_KEYS)):
-        try:
-            qs = queries.filtered(user, wanted)
-            break
-        except InvalidInput as e:
-            fields = [error["field"] for error in e.errors]
-            for error in e.errors:
-                form.add_error(error["field"] if error["field"] in form.fields else None, error["message"])
-            if not all(hasattr(wanted, f) and getattr(wanted, f) is not None for f in fields):
-                break
-            for f in fields:
-                setattr(wanted, f, None)
-    return form, (qs if form.is_valid() else None)
+    for problem in wanted.problems():
+        form.add_error(problem["field"] if problem["field"] in form.fields else None, problem["message"])
+    return form, (wanted.cases(user) if form.is_valid() else None)
 
 
 def clean_query(data: QueryDict) -> str:
