@@ -61,9 +61,9 @@ def own_area(user) -> Area | None:
     """The area of the user's scope; None for anyone without a staff role or a scope naming no area."""
     if not is_staff(user):
         return None
-    scope = getattr(user, "scope", "")
+    scope = str(getattr(user, "scope", ""))  # a plain string: it goes into cache keys and counter names
     if scope == Scope.CITY:
-        return Area(Scope.CITY, "")
+        return Area(scope, "")
     code = {Scope.DISTRICT: user.scope_division_id, Scope.STREET: user.scope_division_id,
             Scope.COMMUNITY: user.scope_division_id, Scope.GRID: user.scope_grid_id,
             Scope.DEPARTMENT: user.department_id}.get(scope)
