@@ -5,16 +5,17 @@ Without --data both use the city's filed cases (label = the category confirmed a
 """
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from civicloop.classifier import rules, services
 from civicloop.classifier.models import ClassifierModel
 from civicloop.classifier.textmodel import TextModel, cross_validate
+from civicloop.lib import tabular
 
 
 class Command(BaseCommand):
@@ -75,18 +76,20 @@ class Command(BaseCommand):
 
 
 def read_csv(path: Path, text: str, label: str) -> tuple[list[str], list[str]]:
-    if not path.exists():
-        raise CommandError(f"文件不存在 / no such file: {path}")
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        columns = [c.strip() for c in text.split(",") if c.strip()]
-        missing = [c for c in [*columns, label] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CommandError(f"缺少列 / missing columns: {', '.join(missing)} (have {reader.fieldnames})")
-        texts, labels = [], []
-        for row in reader:
-            body = " ".join((row[c] or "").strip() for c in columns).strip()
-            if body and (row[label] or "").strip():
-                texts.append(body)
-                labels.append(row[label].strip())
+    """Texts and labels from a table (CSV in UTF-8 or GBK, Excel or ODS, through lib/tabular)."""
+    try:
+        table = tabular.read(path)
+    except tabular.TableError as problem:
+        raise CommandError(problem.text(gettext)) from None
+    columns = [c.strip() for c in text.split(",") if c.strip()]
+    missing = [c for c in [*columns, label] if c not in table.header]
+    if missing:
+        raise CommandError(f"缺少列 / missing columns: {', '.join(missing)} (have {table.header})")
+    texts, labels = [], []
+    for _number, row in table.rows:
+        body = " ".join(tabular.cell_text(row.get(c)) for c in columns).strip()
+        value = tabular.cell_text(row.get(label))
+        if body and value:
+            texts.append(body)
+            labels.append(value)
     return texts, labels
