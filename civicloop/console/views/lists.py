@@ -51,8 +51,9 @@ XLSX_MAX_ROWS = 100_000  # Excel opens this comfortably; narrower filters or CSV
 CSV_MAX_ROWS = 300_000  # streamed at ~17,000 rows/s here; a gunicorn worker is cut off at 60 s
 MAX_SAVED_VIEWS = 50
 # Query keys a list understands; anything else (cursors, stray parameters) is not saved or exported.
-FILTER_KEYS = ("q", "state", "kind", "light", "street", "community", "road", "category", "department", "channel",
-               "supervised", "pending", "reported_from", "reported_to")
+# The same names as the API's list (cases.filters.CaseFilter).
+FILTER_KEYS = ("q", "state", "kind", "light", "street", "community", "grid", "road", "category", "department",
+               "channel", "supervised", "pending", "reported_from", "reported_to")
 VIEW_KEYS = FILTER_KEYS + ("sort", "limit")
 
 
@@ -176,6 +177,8 @@ class ListForm(forms.Form):
     kind = forms.CharField(label=gettext_lazy("Open or finished"), required=False, widget=Select)
     street = forms.CharField(label=gettext_lazy("Street / town"), required=False, widget=Select)
     community = forms.CharField(label=gettext_lazy("Community"), required=False, widget=Select)
+    grid = forms.CharField(label=gettext_lazy("Grid code"), required=False, max_length=15,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     road = forms.CharField(label=gettext_lazy("Road code"), required=False, max_length=40,
                            widget=forms.TextInput(attrs={"placeholder": gettext_lazy("As in the gazetteer")}))
     category = forms.CharField(label=gettext_lazy("Category"), required=False, widget=Select)
@@ -300,6 +303,7 @@ class ListForm(forms.Form):
         return CaseFilter(
             state=d.get("state") or None, kind=d.get("kind") or None, category=d.get("category") or None,
             community=d.get("community") or None, street=d.get("street") or None,
+            grid=(d.get("grid") or "").strip() or None,
             road=(d.get("road") or "").strip() or None,
             department=d.get("department") or None, channel=d.get("channel") or None, light=d.get("light") or None,
             supervised=supervised, pending=d.get("pending") or None, reported_from=d.get("reported_from"),
