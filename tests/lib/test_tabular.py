@@ -266,3 +266,15 @@ def test_history_loads_from_a_gbk_csv_with_each_bad_line_named(db, tmp_path):
         writer.writerows([row("G1"), row("G2", 上报时间="昨天")])
     result = importing.import_cases(path, importing.load_mapping(write_mapping(tmp_path, MAPPING)))
     assert result.created == 1 and [(p.line, p.external_id) for p in result.problems] == [(3, "G2")]
+
+
+def test_gazetteer_tables_read_from_ods_with_their_points(tmp_path):
+    from civicloop.gazetteer import reading
+
+    path = write_ods(tmp_path / "门牌.ods", ["名称", "经度", "纬度"], [["天马路1号", WENLAN[0], WENLAN[1]], None,
+                                                                   ["天马路3号", "", ""]])
+    info: dict = {}
+    rows = [row for chunk in reading.chunks(path, fields={"name": ("名称",)}, crs="", layer="", sheet="", info=info)
+            for row in chunk]
+    assert [(r.number, r.values["name"]) for r in rows] == [(2, "天马路1号"), (4, "天马路3号")]
+    assert rows[0].geometry.x == pytest.approx(WENLAN[0]) and rows[1].problem  # the second has no point
