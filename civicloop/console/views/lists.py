@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -35,6 +35,7 @@ from civicloop.cases.filters import CaseFilter
 from civicloop.cases.models import Case, Channel
 from civicloop.cases.rules import Kind, Pending, State
 from civicloop.console.models import SavedView
+from civicloop.core import extensions
 from civicloop.core.errors import InvalidInput
 from civicloop.geo.models import Division, Grid
 from civicloop.lib.i18n import pick
@@ -179,8 +180,11 @@ class ListForm(forms.Form):
     community = forms.CharField(label=gettext_lazy("Community"), required=False, widget=Select)
     grid = forms.CharField(label=gettext_lazy("Grid code"), required=False, max_length=15,
                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    road = forms.CharField(label=gettext_lazy("Road code"), required=False, max_length=40,
-                           widget=forms.TextInput(attrs={"placeholder": gettext_lazy("As in the gazetteer")}))
+    # Holds the road's code; gazetteer/search.js shows a box for its name with the gazetteer's suggestions.
+    road = forms.CharField(label=gettext_lazy("Road"), required=False, max_length=40, widget=forms.TextInput(attrs={
+        "placeholder": gettext_lazy("As in the gazetteer"), "data-road-search": reverse_lazy("api:geocode"),
+        "data-geocode-label": gettext_lazy("Road"), "data-geocode-placeholder": gettext_lazy("Type the road's name"),
+        "data-geocode-empty": gettext_lazy("No such road in the gazetteer")}))
     category = forms.CharField(label=gettext_lazy("Category"), required=False, widget=Select)
     department = forms.CharField(label=gettext_lazy("Department"), required=False, widget=Select)
     channel = forms.CharField(label=gettext_lazy("Channel"), required=False, widget=Select)
@@ -221,8 +225,14 @@ class ListForm(forms.Form):
         self._known = {name: _option_values(field.widget.choices) for name, field in self.fields.items()
                        if isinstance(field.widget, forms.Select)}
         self._keep_unknown_values()
+        self._name_the_road()
 
     # -- choices limited to the person's area
+
+    def _name_the_road(self) -> None:
+        code = (self.data.get("road") or "").strip()
+        if code:
+            self.fields["road"].widget.attrs["data-road-name"] = extensions.road_name(code) or code
 
     def _area(self) -> tuple[str | None, str | None]:
         """(street code, community code) the user is confined to, or None for the whole city."""
