@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -148,12 +149,21 @@ def _access_entries(data: dict) -> QuerySet:
 
 
 def _row(record: ChangeRecord) -> dict:
-    return {"record": record, "kind": _kind_name(record.content_type), "before": _fields(record.before),
-            "after": _fields(record.after)}
+    model = record.content_type.model_class() if record.content_type_id else None
+    return {"record": record, "kind": _kind_name(record.content_type), "before": _fields(record.before, model),
+            "after": _fields(record.after, model)}
 
 
-def _fields(values: dict) -> str:
-    return "; ".join(f"{name}={_value(value)}" for name, value in values.items())
+def _fields(values: dict, model=None) -> str:
+    """name=value pairs; on the page a field goes by its label, in the file by its stable name."""
+    return "; ".join(f"{_label(model, name)}={_value(value)}" for name, value in values.items())
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model is not None else name
+    except FieldDoesNotExist:  # a field removed since, or a computed entry such as a year's days
+        return name
 
 
 def _value(value) -> str:
