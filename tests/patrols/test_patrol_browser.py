@@ -47,7 +47,8 @@ def walk_to(context, lon: float, lat: float) -> None:
     time.sleep(3.2)  # the page keeps at most one fix every 3 seconds
 
 
-def test_a_patrol_is_recorded_sent_in_batches_and_survives_a_lost_network(site, field_phone, shots):
+def start_patrol(field_phone):
+    """The grid worker opens the patrol page at the west edge of their grid and starts a patrol."""
     worker = User.objects.get(username="gridworker")
     Patrol.objects.filter(worker=worker, state="active").update(state="ended")
     grid = worker.scope_grid
@@ -55,7 +56,11 @@ def test_a_patrol_is_recorded_sent_in_batches_and_survives_a_lost_network(site, 
     context, page, errors = field_phone("gridworker", west, lat)
     page.get_by_role("button", name=re.compile("开始巡查|Start patrol")).click()
     expect(page.get_by_test_id("patrol-state")).to_have_text(re.compile("巡查中|On patrol"))
-    patrol = Patrol.objects.get(worker=worker, state="active")
+    return Patrol.objects.get(worker=worker, state="active"), grid, (west, east, lat), (context, page, errors)
+
+
+def test_a_patrol_is_recorded_sent_in_batches_and_survives_a_lost_network(site, field_phone, shots):
+    patrol, grid, (west, east, lat), (context, page, errors) = start_patrol(field_phone)
     for k in range(1, 3):
         walk_to(context, west + (east - west) * k / 4, lat)
     expect(page.get_by_test_id("recorded")).not_to_have_text("0")
@@ -82,14 +87,7 @@ def test_a_patrol_is_recorded_sent_in_batches_and_survives_a_lost_network(site, 
 
 
 def test_points_kept_offline_survive_a_reload_and_arrive_once(site, field_phone, shots):
-    worker = User.objects.get(username="gridworker")
-    Patrol.objects.filter(worker=worker, state="active").update(state="ended")
-    grid = worker.scope_grid
-    west, east, lat = grid.min_lon + 0.0001, grid.max_lon - 0.0001, (grid.min_lat + grid.max_lat) / 2
-    context, page, errors = field_phone("gridworker", west, lat)
-    page.get_by_role("button", name=re.compile("开始巡查|Start patrol")).click()
-    expect(page.get_by_test_id("patrol-state")).to_have_text(re.compile("巡查中|On patrol"))
-    patrol = Patrol.objects.get(worker=worker, state="active")
+    patrol, grid, (west, east, lat), (context, page, errors) = start_patrol(field_phone)
     context.set_offline(True)
     for k in range(1, 3):
         walk_to(context, west + (east - west) * k / 3, lat)
