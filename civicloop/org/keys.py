@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from civicloop.core import revisions
+from civicloop.core import changes, revisions
 from civicloop.core.revisions import RevisionCache
 from civicloop.org.models import HashedKey, User
 
@@ -137,8 +137,6 @@ def _staff(by) -> User | None:
 
 
 def _record(by, key: HashedKey, action: str, *, via: str, revoked: bool = False) -> None:
-    from civicloop.core import changes
-
     shown = {"kind": key.kind, "owner": key.owner, "label": key.label, "prefix": key.prefix}
     before = {**shown, "revoked": False} if revoked else None
     after = {**shown, "revoked": revoked}
