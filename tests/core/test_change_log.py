@@ -318,3 +318,18 @@ def test_the_access_log_is_exported_beside_the_change_log_for_the_same_person(si
     lines = b"".join(reply.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert reply.status_code == 200 and len(lines) == 2 and "case:1" in lines[1]
     assert signed_in("commander").get("/console/changes/access-log.csv").status_code == 403
+
+
+def test_a_holiday_arrangement_loaded_twice_is_one_record_each_time_with_the_days_that_moved(tmp_path, db):
+    from django.core.management import call_command
+
+    from tests.lib.test_holidays import GOOD
+
+    path = tmp_path / "arrangement.toml"
+    for text in (GOOD, GOOD.replace("work = [2027-02-20]", "work = [2027-02-21]")):
+        path.write_text(text, encoding="utf-8")
+        call_command("calendar", "load", str(path))
+
+    created, changed = ChangeRecord.objects.order_by("id")
+    assert (created.action, created.via, created.actor, created.object_id) == ("create", "command", "command:calendar", "2027")
+    assert changed.before["days"]["2027-02-20"] == "working" and changed.after["days"]["2027-02-21"] == "working"
