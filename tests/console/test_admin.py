@@ -80,7 +80,7 @@ def test_every_configuration_page_opens_in_chinese(admin_client):
              "/admin/taxonomy/calendarday/", "/admin/taxonomy/calendarday/add/", "/admin/org/department/",
              "/admin/org/department/hwz/change/", "/admin/org/user/", "/admin/org/user/add/",
              f"/admin/org/user/{User.objects.get(username='operator_caoba').pk}/change/",
-             "/admin/org/loginattempt/", "/admin/cases/case/", "/admin/cases/caseevent/", "/admin/notify/delivery/"]
+             "/admin/core/throttle/", "/admin/org/hashedkey/", "/admin/cases/case/", "/admin/cases/caseevent/", "/admin/notify/delivery/"]
     for url in pages:
         response = admin_client.get(url)
         assert response.status_code == 200, url
