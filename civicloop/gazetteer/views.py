@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from civicloop.core.guards import staff_page
 from civicloop.gazetteer import importing
 from civicloop.geo import staging
-from civicloop.geo.views import CRS_CHOICES, can_import
+from civicloop.geo.views import can_import
 
 AREA = "gazetteer-imports"
 SHOWN_FINDINGS = 1000
@@ -33,34 +33,18 @@ KIND_CHOICES = [
 ]
 
 
-class ImportForm(forms.Form):
+class ImportForm(staging.UploadForm):
+    field_order = ["kind", "file", "crs", "epsg", "layer", "sheet", "accept_good"]
+    file_help = gettext_lazy(
+        "CSV or Excel with coordinates or a WKT column, GeoJSON, a zipped Shapefile, GeoPackage or KML.")
+    crs_help = gettext_lazy("A table without one is read as WGS-84.")
+
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=KIND_CHOICES)
-    file = forms.FileField(label=gettext_lazy("File"), help_text=gettext_lazy(
-        "CSV or Excel with coordinates or a WKT column, GeoJSON, a zipped Shapefile, GeoPackage or KML."))
-    crs = forms.ChoiceField(label=gettext_lazy("Coordinate system"), choices=CRS_CHOICES, required=False,
-                            help_text=gettext_lazy("A table without one is read as WGS-84."))
-    epsg = forms.CharField(label=gettext_lazy("EPSG code"), required=False, max_length=40,
-                           help_text=gettext_lazy("For example EPSG:4545 (CGCS2000 3° Gauss–Krüger, 108°E)."))
-    layer = forms.CharField(label=gettext_lazy("Layer"), required=False, max_length=120)
     sheet = forms.CharField(label=gettext_lazy("Worksheet"), required=False, max_length=120)
-    accept_good = forms.BooleanField(label=gettext_lazy("Import the good rows, leave the refused out"), required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > staging.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(gettext_lazy("The file is too large."))
-        return upload
-
-    def clean(self):
-        data = super().clean()
-        if data.get("crs") == "other" and not (data.get("epsg") or "").strip():
-            self.add_error("epsg", gettext_lazy("Give the EPSG code."))
-        return data
 
     def options(self) -> importing.Options:
         data = self.cleaned_data
-        crs = data["epsg"].strip() if data["crs"] == "other" else data["crs"]
-        return importing.Options(crs=crs, layer=data["layer"].strip(), sheet=data["sheet"].strip(),
+        return importing.Options(crs=self.chosen_crs(), layer=data["layer"].strip(), sheet=data["sheet"].strip(),
                                  accept_good=data["accept_good"])
 
 

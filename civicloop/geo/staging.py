@@ -14,7 +14,9 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from civicloop.geo.importing import GRIDS, Change, Options, Report, import_boundaries, import_grids
 
@@ -143,3 +145,49 @@ def preview_layer(report: Report) -> dict:
 def _preview_feature(text: str, change: Change, status: str) -> dict:
     return {"type": "Feature", "geometry": json.loads(text),
             "properties": {"code": change.code, "name": change.name, "status": status}}
+
+
+CRS_CHOICES = [
+    ("", gettext_lazy("As the file says (.prj, GeoPackage, GeoJSON)")),
+    ("EPSG:4326", "WGS-84 (EPSG:4326)"),
+    ("EPSG:4490", gettext_lazy("CGCS2000 longitude/latitude (EPSG:4490)")),
+    ("gcj02", gettext_lazy("GCJ-02 (AMap, Tencent)")),
+    ("bd09", gettext_lazy("BD-09 (Baidu)")),
+    ("other", gettext_lazy("Another EPSG code (Gauss–Krüger …)")),
+]
+
+
+class UploadForm(forms.Form):
+    """What every surveyor's-file upload asks: the file, its coordinate system, the layer, and whether the
+    good rows go in without the refused ones. Each import page adds its kind and columns."""
+
+    file_help = ""
+    crs_help = ""
+
+    file = forms.FileField(label=gettext_lazy("File"))
+    crs = forms.ChoiceField(label=gettext_lazy("Coordinate system"), choices=CRS_CHOICES, required=False)
+    epsg = forms.CharField(label=gettext_lazy("EPSG code"), required=False, max_length=40,
+                           help_text=gettext_lazy("For example EPSG:4545 (CGCS2000 3° Gauss–Krüger, 108°E)."))
+    layer = forms.CharField(label=gettext_lazy("Layer"), required=False, max_length=120)
+    accept_good = forms.BooleanField(label=gettext_lazy("Import the good rows, leave the refused out"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.file_help
+        self.fields["crs"].help_text = self.crs_help
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(gettext_lazy("The file is too large."))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("crs") == "other" and not (data.get("epsg") or "").strip():
+            self.add_error("epsg", gettext_lazy("Give the EPSG code."))
+        return data
+
+    def chosen_crs(self) -> str:
+        data = self.cleaned_data
+        return data["epsg"].strip() if data["crs"] == "other" else data["crs"]

@@ -306,8 +306,6 @@ def _ods_rows(sheet) -> Iterator[tuple[int, list]]:
 
 
 def _ods_cells(row) -> list:
-    from odf.table import CoveredTableCell, TableCell
-
     values: list = []
     pending = 0  # empty cells not yet known to come before a value
     for cell in row.childNodes:
