@@ -31,9 +31,8 @@ from django.utils.translation import gettext
 from civicloop.cases import engine, rules, serials, services
 from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action
-from civicloop.core import bulk
+from civicloop.core import bulk, extensions
 from civicloop.core.errors import ServiceError
-from civicloop.gazetteer import placing
 from civicloop.lib import codes
 from civicloop.lib.importmap import History, Mapping, MappingError, RowError, history_of, load_mapping
 from civicloop.lib.importmap import missing_columns, open_source
@@ -423,8 +422,7 @@ def _located(history: History, mapping: Mapping, **given) -> dict:
             if not (outside and mapping.fallback_point):
                 raise
     elif history.address.strip():
-        found = placing.candidates(history.address.strip()[:200])
-        best = placing.sure_candidate(found)
+        best, found = extensions.place_address(history.address.strip()[:200])
         if best is not None:
             fields = services.report_fields(lon=best.lon, lat=best.lat, crs="wgs84", **common)
             fields[GEOCODED] = best

@@ -54,6 +54,8 @@ An app's AppConfig may declare any of these class attributes (dotted paths are i
     road_at = "civicloop.gazetteer.roads.road_at"
         callable(lon, lat, max_m) -> str: the code of the nearest road within max_m metres ("" for none);
         road_name = "civicloop.gazetteer.roads.road_name", callable(code) -> str, names it. Cases keep the code.
+    address_placer = "civicloop.gazetteer.placing.place"
+        callable(text) -> (answer or None, answers): places an imported history row that has an address only
 
 Order follows INSTALLED_APPS, so the shared pages look the same on every run.
 """
@@ -156,6 +158,14 @@ def road_name(code: str) -> str:
         if name := provider(code):
             return name
     return ""
+
+
+def place_address(text: str) -> tuple[object | None, list]:
+    """(the answer sure enough to place a row by, every answer considered) from the first app that places
+    addresses; (None, []) when none does, so a history row without a point then needs the fallback point."""
+    for provider in _providers("address_placer"):
+        return provider(text)
+    return None, []
 
 
 @cache

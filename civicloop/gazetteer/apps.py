@@ -10,6 +10,7 @@ class GazetteerConfig(AppConfig):
     demo_seed = "civicloop.gazetteer.demo.seed"
     road_at = "civicloop.gazetteer.roads.road_at"  # cases learn their road (core/extensions.py)
     road_name = "civicloop.gazetteer.roads.road_name"
+    address_placer = "civicloop.gazetteer.placing.place"  # history rows with an address only (cases/importing.py)
     # The upload page: the same people as the geodata import (city-wide administrators).
     console_links = [(_("Gazetteer"), "gazetteer:import", "civicloop.geo.views.can_import")]
     reverse_geocoder = "civicloop.gazetteer.geocoding.reverse"  # a field report sent without an address

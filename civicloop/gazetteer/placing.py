@@ -34,3 +34,10 @@ def sure_candidate(found: list, threshold: float | None = None):
                 geocoding.metres(best.lon, best.lat, other.lon, other.lat) > AMBIGUOUS_APART_M:
             return None
     return best
+
+
+def place(text: str) -> tuple[geocoding.Candidate | None, list[geocoding.Candidate]]:
+    """The answer sure enough to place by (or None), with every answer considered: the hook through which
+    the history import places a row that has an address and no point (core/extensions.py)."""
+    found = candidates(text)
+    return sure_candidate(found), found
