@@ -24,6 +24,7 @@ from civicloop.core.errors import Conflict, Forbidden, InvalidInput, NotFound, S
 from civicloop.gazetteer import placing
 from civicloop.hotline import access, rules
 from civicloop.hotline.models import HotlineOrder, HotlineSystem, Visit
+from civicloop.lib import tabular
 from civicloop.notify import webhook
 from civicloop.org import keys
 from civicloop.org.models import HashedKey
@@ -261,7 +262,11 @@ class RowOutcome:
     order_id: str
     outcome: str  # created | waiting (待定位) | repeated | error
     reference: str = ""
-    message: str = ""
+    problem: tabular.Problem | None = None  # why an "error" row was refused, in the one shape every importer reports
+
+    @property
+    def message(self) -> str:
+        return self.problem.message if self.problem else ""
 
 
 @dataclass
@@ -288,6 +293,10 @@ class ImportReport:
     def errors(self) -> int:
         return self.count("error")
 
+    @property
+    def problems(self) -> list[tabular.Problem]:
+        return [r.problem for r in self.rows if r.problem is not None]
+
 
 def import_workbook(system: HotlineSystem, source, *, max_rows: int | None = None) -> ImportReport:
     """A day's orders from the hotline's Excel (or ODS) export; each row succeeds or fails on its own."""
@@ -304,11 +313,25 @@ def import_workbook(system: HotlineSystem, source, *, max_rows: int | None = Non
         if len(report.rows) >= limit:
             report.problem = f"超过{limit}行，其余未导入 / more than {limit} rows: the rest were not imported"
             break
-        report.rows.append(_import_row(system, number, rules.row_values(row, columns)))
+        report.rows.append(_import_row(system, number, rules.row_values(row, columns), columns))
     return report
 
 
-def _import_row(system: HotlineSystem, number: int, values: dict) -> RowOutcome:
+# The fields report_case names in its refusals, as the sheet's fields that give them; a point is
+# two cells, named together.
+_FIELD_COLUMNS = {"description": ("content",), "location": ("lon", "lat")}
+
+
+def _row_problem(number: int, order_id: str, exc: ServiceError, values: dict, columns: dict[str, str]) -> tabular.Problem:
+    """The refusal as the user sees it in the sheet: the column at fault when the refusal names one field."""
+    named = exc.errors[0].get("field") if exc.errors else None
+    names = [n for n in _FIELD_COLUMNS.get(named, (named,)) if n in columns] if named else []
+    return tabular.Problem(row=number, message=exc.message, key=order_id,
+                           column=", ".join(columns[n] for n in names),
+                           value=", ".join(rules.cell_text(values.get(n)) for n in names))
+
+
+def _import_row(system: HotlineSystem, number: int, values: dict, columns: dict[str, str]) -> RowOutcome:
     order_id = rules.cell_text(values.get("order_id"))
     try:
         received = receive_order(
@@ -318,7 +341,7 @@ def _import_row(system: HotlineSystem, number: int, values: dict) -> RowOutcome:
             category=rules.cell_text(values.get("category")), address=rules.cell_text(values.get("address")),
             deadline=values.get("deadline"), via="excel")
     except ServiceError as exc:
-        return RowOutcome(number, order_id, "error", message=exc.message)
+        return RowOutcome(number, order_id, "error", problem=_row_problem(number, order_id, exc, values, columns))
     if not received.created:
         outcome = "repeated"
     elif received.order.case_id is None:

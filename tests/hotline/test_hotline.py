@@ -242,6 +242,8 @@ def test_a_days_orders_import_from_excel_with_a_report_per_row(system):
         (2, "20261005001", "created"), (3, "20261005002", "repeated"), (4, "20261005003", "error"),
         (5, "20261005004", "error")]
     assert "description" in report.rows[2].message and "网格" in report.rows[3].message
+    assert [(p.row, p.column, p.value, p.key) for p in report.problems] == [
+        (4, "诉求内容", "", "20261005003"), (5, "经度, 纬度", "116.4, 39.9", "20261005004")]
     assert HotlineOrder.objects.get(order_id="20261005001").via == "excel"
     assert timezone.localtime(HotlineOrder.objects.get(order_id="20261005001").deadline).hour == 18
 
@@ -266,6 +268,15 @@ def test_the_operator_imports_a_sheet_on_the_console_and_sees_each_row(system, s
     assert page.status_code == 200
     text = page.content.decode()
     assert "1001" in text and HotlineOrder.objects.get(order_id="1001").case.reference in text
+
+
+def test_a_refused_row_shows_its_row_column_and_reason_in_the_shared_table(system, signed_in):
+    sheet = workbook([[1002, "赵先生", "", "北京的问题", "", "", 116.4, 39.9, "wgs84", None]])
+    sheet.name = "orders.xlsx"
+    page = signed_in("operator").post("/console/hotline/import", {"system": system.pk, "file": sheet})
+    text = page.content.decode()
+    table = text[text.index('data-testid="row-problems"'):]
+    assert '<td class="num">2</td><td>经度, 纬度</td><td>116.4, 39.9</td><td>location: 位置不在' in table
 
 
 def test_the_orders_page_shows_orders_and_their_callbacks(system, signed_in):

@@ -167,6 +167,17 @@ def test_a_problem_is_one_shape_for_every_importer():
     assert problem.as_dict() == {"row": 7, "message": "名称不能为空", "column": "名称", "value": "", "key": "1001"}
 
 
+def test_every_report_shows_problems_in_one_table_headed_in_the_readers_language():
+    from django.template.loader import render_to_string
+
+    problem = tabular.Problem(row=7, message="名称不能为空", column="名称", value="", key="1001")
+    with translation.override("zh-hans"):
+        html = render_to_string("core/_row_problems.html", {"problems": [problem]})
+    assert "<th>行</th><th>列</th><th>值</th><th>原因</th>" in html
+    assert '<td class="num">7</td><td>名称</td><td></td><td>名称不能为空</td>' in html
+    assert render_to_string("core/_row_problems.html", {"problems": []}).strip() == ""
+
+
 # ---------------------------------------------------------------------------- importers, end to end
 
 
