@@ -68,12 +68,21 @@ class BadFile(ServiceError):
 @dataclass
 class Outcome:
     counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "error": 0})
-    problems: list = field(default_factory=list)  # {"row": n, "id": …, "reason": …}
+    problems: list[tabular.Problem] = field(default_factory=list)
 
-    def add(self, row: int, result: str, *, key: str = "", reason: str = "") -> None:
+    def add(self, row: int, result: str, *, key: str = "", problem: tabular.Problem | None = None) -> None:
         self.counts[result] += 1
-        if result == "error":
-            self.problems.append({"row": row, "id": key, "reason": reason})
+        if problem is not None:
+            self.problems.append(problem)
+
+
+def row_problem(number: int, key: str, exc: BadRow, row: dict, columns: dict[str, str]) -> tabular.Problem:
+    """A refused row as the user sees it: the file's own headers for the cells at fault (our field's
+    name where the file has none, as a point from a feature's geometry)."""
+    names = getattr(exc, "fields", ())
+    return tabular.Problem(row=number, message=str(exc), key=key,
+                           column=", ".join(columns.get(n, n) for n in names),
+                           value=", ".join(tabular.cell_text(row.get(n)) for n in names))
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -97,14 +106,15 @@ def read_rows(path: Path) -> Iterator[dict]:
 
 
 def _canonical(raw: dict) -> dict:
-    return HEADERS.values({k: v for k, v in raw.items() if k is not None})
+    named = {k: v for k, v in raw.items() if k is not None}
+    return {**HEADERS.values(named), "_columns": HEADERS.columns(named)}
 
 
 def _table(path: Path) -> Iterator[dict]:
     table = tabular.read(path)
     columns = HEADERS.columns(table.header)
     for number, raw in table.rows:
-        yield {"_row": number, **{name: raw.get(column) for name, column in columns.items()}}
+        yield {"_row": number, "_columns": columns, **{name: raw.get(column) for name, column in columns.items()}}
 
 
 def _geojson(path: Path) -> Iterator[dict]:
@@ -167,17 +177,17 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
         # The county is checked against the place below, once the point is known.
         problem = rules.facility_id_problem(code, county=code[:6], components=components)
         if problem:
-            raise BadRow(problem)
+            raise BadRow(problem, fields=("id",))
         if component != code[6:11]:
-            raise BadRow(f"部件代码{component}与标识码中的{code[6:11]}不符 / the component differs from the id's")
+            raise BadRow(f"部件代码{component}与标识码中的{code[6:11]}不符 / the component differs from the id's", fields=("component",))
     if component not in components:
-        raise BadRow(f"部件代码无效：{component or '（空）'} / unknown or missing component code")
+        raise BadRow(f"部件代码无效：{component or '（空）'} / unknown or missing component code", fields=("component",))
     name = text(row, "name", 80)
     if not name:
-        raise BadRow("缺少名称 / the name is missing")
+        raise BadRow("缺少名称 / the name is missing", fields=("name",))
     state = text(row, "state", 10) or "完好"
     if state not in STATE_NAMES:
-        raise BadRow(f"状态应为 完好/破损/丢失/废弃/移除：{state} / unknown state")
+        raise BadRow(f"状态应为 完好/破损/丢失/废弃/移除：{state} / unknown state", fields=("state",))
     lon, lat = point(row)
     try:
         place = services.place_fields(lon, lat)
@@ -187,7 +197,7 @@ def facility_row(row: dict, components: frozenset[str]) -> tuple[str, str]:
     problem = code and rules.facility_id_problem(code, county=codes.county_of(place["community_id"]),
                                                  components=components)
     if problem:
-        raise BadRow(problem)
+        raise BadRow(problem, fields=("id",))
     fields = {"component_id": component, "name": name, "address": text(row, "address", 200), **place,
               "state": STATE_NAMES[state], "competent_code": text(row, "competent_code", 18),
               "competent_name": text(row, "competent_name", 80), "owner_unit": text(row, "owner_unit", 80),
@@ -255,12 +265,13 @@ def _apply_batch(batch: list[dict], apply, outcome: Outcome, dry_run: bool) -> N
         with transaction.atomic():
             for row in batch:
                 number = row.pop("_row", 0)
+                columns = row.pop("_columns", {})  # our field → the file's header, to name a bad cell
                 key = str(row.get("id") or row.get("licence_no") or "")
                 try:
                     with transaction.atomic():  # a bad row's half-written rows go, the others stay
                         result, key = apply(row)
                 except BadRow as exc:
-                    outcome.add(number, "error", key=key, reason=str(exc))
+                    outcome.add(number, "error", key=key, problem=row_problem(number, key, exc, row, columns))
                     continue
                 outcome.add(number, result, key=key)
             if dry_run:
@@ -315,7 +326,7 @@ def run_job(job: ImportJob) -> ImportJob:
     except ServiceError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now())
     else:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=outcome.problems,
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=[p.as_dict() for p in outcome.problems],
                                                    counts=outcome.counts, finished_at=timezone.now())
     job.refresh_from_db()
     return job

@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from civicloop.lib import tabular
 from civicloop.org.scoping import ScopeFields
 
 
@@ -133,3 +134,10 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
         verbose_name = "导入任务 import job"
         verbose_name_plural = verbose_name
+
+    @property
+    def problems(self) -> list[tabular.Problem]:
+        """The refused rows; a job reported before they were Problems has {row, id, reason}, read as one."""
+        return [tabular.Problem(row=p.get("row", 0), message=p.get("message", p.get("reason", "")),
+                                column=p.get("column", ""), value=p.get("value", ""), key=p.get("key", p.get("id", "")))
+                for p in self.report or [] if isinstance(p, dict)]

@@ -18,13 +18,13 @@ def shop_rows():
 def shop_row(row: dict) -> tuple[str, str]:
     licence = rows.text(row, "licence_no", 40)
     if not licence:
-        raise BadRow("缺少许可证号 / the licence number is missing")
+        raise BadRow("缺少许可证号 / the licence number is missing", fields=("licence_no",))
     name = rows.text(row, "name", 80)
     if not name:
-        raise BadRow("缺少店名 / the name is missing")
+        raise BadRow("缺少店名 / the name is missing", fields=("name",))
     kind = KIND_NAMES.get(rows.text(row, "kind", 10))
     if kind is None:
-        raise BadRow(f"类型应为 餐饮 或 住宿：{rows.text(row, 'kind', 10) or '（空）'} / the type is 餐饮 or 住宿")
+        raise BadRow(f"类型应为 餐饮 或 住宿：{rows.text(row, 'kind', 10) or '（空）'} / the type is 餐饮 or 住宿", fields=("kind",))
     lon, lat = rows.point(row)
     try:
         place = place_fields(lon, lat)

@@ -51,7 +51,7 @@ def expected_bad_rows() -> dict[int, str]:
 def test_a_csv_with_good_and_bad_rows_loads_the_good_and_names_each_bad_row(db, tmp_path):
     outcome = importing.load(write_csv(tmp_path / "部件.csv"))
     assert outcome.counts == {"created": 3, "updated": 0, "unchanged": 0, "error": len(BAD)}
-    named = {p["row"]: p["reason"] for p in outcome.problems}
+    named = {p.row: p.message for p in outcome.problems}
     assert named.keys() == expected_bad_rows().keys()
     for row, fragment in expected_bad_rows().items():
         assert fragment in named[row], (row, named[row])
@@ -133,7 +133,8 @@ def test_shops_load_by_licence_number(db, tmp_path):
         writer.writerow(["JY4", "理发店", "美发", "", WENLAN[0], WENLAN[1]])
     first = importing.load(path, kind="shop")
     assert first.counts == {"created": 2, "updated": 0, "unchanged": 0, "error": 2}
-    assert [p["row"] for p in first.problems] == [4, 5] and "许可证号" in first.problems[0]["reason"]
+    assert [(p.row, p.column, p.value) for p in first.problems] == [(4, "许可证号", ""), (5, "类型", "美发")]
+    assert "许可证号" in first.problems[0].message
     assert importing.load(path, kind="shop").counts["unchanged"] == 2 and Shop.objects.count() == 2
 
 
@@ -156,9 +157,18 @@ def test_the_upload_page_runs_the_file_as_a_job_with_progress_and_the_report(sig
     page = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in page  # finished: the page stops asking
     for row in expected_bad_rows():
-        assert f"<td>{row}</td>" in page
+        assert f'<td class="num">{row}</td>' in page
+    nameless = ROWS.index(BAD[3][0]) + 2
+    assert f'<td class="num">{nameless}</td><td>53250303005000107</td><td>名称</td><td></td><td>缺少名称 / the name is missing</td>' in page
     job.refresh_from_db()
     assert job.done == job.total == len(ROWS) and job.counts["created"] == 3
+
+
+def test_a_job_reported_before_rows_were_problems_still_shows_its_bad_rows(signed_in):
+    job = ImportJob.objects.create(file_name="旧.csv", path="", status=ImportJob.Status.DONE, counts={"error": 1},
+                                   report=[{"row": 7, "id": "53250303005000107", "reason": "缺少名称 / the name is missing"}])
+    page = signed_in("operator").get(f"/console/facilities/import/{job.pk}/").content.decode()
+    assert '<td class="num">7</td><td>53250303005000107</td><td></td><td></td><td>缺少名称 / the name is missing</td>' in page
 
 
 def test_the_upload_page_is_for_city_desk_staff(signed_in, tmp_path):

@@ -196,8 +196,9 @@ def test_facilities_load_from_an_ods_file_and_each_bad_row_is_named(db, tmp_path
     ])
     outcome = importing.load(path)
     assert outcome.counts["created"] == 1 and Facility.objects.filter(pk="53250303005000201").exists()
-    assert [(p["row"], p["id"]) for p in outcome.problems] == [(4, "53250303005000202"), (5, "53250303005000203")]
-    assert "名称" in outcome.problems[0]["reason"] and "状态" in outcome.problems[1]["reason"]
+    assert [(p.row, p.key, p.column, p.value) for p in outcome.problems] == [
+        (4, "53250303005000202", "名称", ""), (5, "53250303005000203", "状态", "坏了")]
+    assert "名称" in outcome.problems[0].message and "状态" in outcome.problems[1].message
 
 
 def test_a_facility_file_that_is_no_spreadsheet_is_refused_whole(db, tmp_path):

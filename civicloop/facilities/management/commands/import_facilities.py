@@ -25,7 +25,7 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(str(exc)) from None
         for problem in outcome.problems:
-            self.stdout.write(f"第{problem['row']}行 row {problem['row']} {problem['id']}: {problem['reason']}")
+            self.stdout.write(f"第{problem.row}行 row {problem.row} {problem.key}: {problem.message}")
         c = outcome.counts
         self.stdout.write(self.style.SUCCESS(
             f"{'（试运行，未保存）dry run: ' if dry_run else ''}新增 created {c['created']} · 更新 updated {c['updated']} · "
