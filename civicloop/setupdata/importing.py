@@ -50,7 +50,12 @@ _SOURCE = "set-up data file: %(kind)s"
 
 
 class BadRow(Exception):
-    """This row's reason, in the active language."""
+    """This row's reason, in the active language; `column` is the column key at fault, when the check
+    is about one column (the report names it by the file's own header)."""
+
+    def __init__(self, message: str, *, column: str = ""):
+        super().__init__(message)
+        self.column = column
 
 
 class FileRefused(Exception):
@@ -64,6 +69,7 @@ class RowResult:
     outcome: str
     reason: str = ""
     link: str = ""  # staff: the one-time set-password link, when the account has no password yet
+    problem: tabular.Problem | None = None  # a refused row, in the one shape every importer reports
 
 
 @dataclass
@@ -84,6 +90,10 @@ class Report:
     @property
     def counts(self) -> dict[str, int]:
         return {o: self.count(o) for o in (ADDED, UPDATED, UNCHANGED, REFUSED, SKIPPED)}
+
+    @property
+    def problems(self) -> list[tabular.Problem]:
+        return [r.problem for r in self.rows if r.problem is not None]
 
     @property
     def links(self) -> list[RowResult]:
@@ -201,9 +211,17 @@ def _apply_rows(table: Table, mapped: dict, rows, examples: list[dict], report: 
             seen[key] = number
             outcome = rows.apply(values, key)
         except BadRow as exc:
-            report.rows.append(RowResult(number, shown, REFUSED, str(exc)))
+            report.rows.append(RowResult(number, shown, REFUSED, str(exc),
+                                         problem=_row_problem(number, shown, exc, mapped, values)))
             continue
         report.rows.append(RowResult(number, shown, outcome))
+
+
+def _row_problem(number: int, shown: str, exc: BadRow, mapped: dict[str, str], values: dict) -> tabular.Problem:
+    """The refusal as the user sees it in the file: the file's own header for the column at fault."""
+    header = next((h for h, key in mapped.items() if key == exc.column), "") if exc.column else ""
+    return tabular.Problem(row=number, message=str(exc), key=shown, column=header,
+                           value=text(values, exc.column) if header else "")
 
 
 def _header_problem(kind: columns.Kind, unknown: list[str], missing: list[str]) -> str:
@@ -248,7 +266,7 @@ def _label(kind: str, key: str) -> str:
 def _required(kind: str, values: dict, key: str) -> str:
     value = text(values, key)
     if not value:
-        raise BadRow(_("%(column)s is required") % {"column": _label(kind, key)})
+        raise BadRow(_("%(column)s is required") % {"column": _label(kind, key)}, column=key)
     return value
 
 
@@ -256,13 +274,13 @@ def _choice(kind: str, values: dict, key: str, choices, *, default=None):
     value = text(values, key)
     if not value:
         if default is None:
-            raise BadRow(_("%(column)s is required") % {"column": _label(kind, key)})
+            raise BadRow(_("%(column)s is required") % {"column": _label(kind, key)}, column=key)
         return default
     found = columns.choice_names(choices).get(value.casefold())
     if found is None:
         allowed = _join(pick(str(label), get_language()) for _value, label in choices)
         raise BadRow(_("%(column)s: unknown value %(value)s (allowed: %(allowed)s)")
-                     % {"column": _label(kind, key), "value": value, "allowed": allowed})
+                     % {"column": _label(kind, key), "value": value, "allowed": allowed}, column=key)
     return found
 
 
@@ -273,14 +291,14 @@ def _flag(kind: str, values: dict, key: str, *, default: bool) -> bool:
     found = columns.yes_no(value)
     if found is None:
         raise BadRow(_("%(column)s: write %(yes)s or %(no)s, not %(value)s")
-                     % {"column": _label(kind, key), "yes": _("Yes"), "no": _("No"), "value": value})
+                     % {"column": _label(kind, key), "yes": _("Yes"), "no": _("No"), "value": value}, column=key)
     return found
 
 
 def _department(kind: str, values: dict, key: str, known: set[str], *, required: bool = False) -> str | None:
     code = _required(kind, values, key) if required else text(values, key)
     if code and code not in known:
-        raise BadRow(_("unknown department code %(code)s") % {"code": code})
+        raise BadRow(_("unknown department code %(code)s") % {"code": code}, column=key)
     return code or None
 
 
@@ -390,11 +408,11 @@ class DepartmentRows(Rows):
         level = self.divisions.get(division)
         if level is None:
             raise BadRow(_("unknown division code %(code)s: not a district, street or community of this city")
-                         % {"code": division})
+                         % {"code": division}, column="division")
         expected = {Department.Kind.STREET_OFFICE: Division.Level.STREET,
                     Department.Kind.COMMUNITY: Division.Level.COMMUNITY}.get(kind)
         if expected and level != expected:
-            raise BadRow(_("a street office's division is a street, a community's is a community"))
+            raise BadRow(_("a street office's division is a street, a community's is a community"), column="division")
 
 
 # ---------------------------------------------------------------------------- staff
@@ -432,7 +450,7 @@ class StaffRows(Rows):
             return normalise_phone(raw)
         except ServiceError:
             raise BadRow(_("%(column)s: %(value)s is not a mobile number")
-                         % {"column": _label("staff", "phone"), "value": raw}) from None
+                         % {"column": _label("staff", "phone"), "value": raw}, column="phone") from None
 
     def apply(self, values: dict, key: str) -> str:
         username, phone = text(values, "username"), self._phone(values)
@@ -472,14 +490,14 @@ class StaffRows(Rows):
             return place
         level = self.areas.get(area)
         if level is None:
-            raise BadRow(_("unknown division or grid code %(code)s") % {"code": area})
+            raise BadRow(_("unknown division or grid code %(code)s") % {"code": area}, column="area")
         if scope in (Scope.DISTRICT, Scope.STREET, Scope.COMMUNITY) and level != "grid":
             place["scope_division_id"] = area
         elif scope == Scope.GRID and level == "grid":
             place["scope_grid_id"] = area
         else:
             raise BadRow(_("the scope %(scope)s does not take the area %(code)s")
-                         % {"scope": pick(Scope(scope).label, get_language()), "code": area})
+                         % {"scope": pick(Scope(scope).label, get_language()), "code": area}, column="area")
         return place
 
     def finish(self, report: Report) -> None:
@@ -518,7 +536,7 @@ class RouteRows(Rows):
             code = text(values, "category")
         if len(code) not in (0, 2, 5) or (code and not code.isdigit()):
             raise BadRow(_("%(column)s: a category code is 5 digits, a category group 2")
-                         % {"column": _label("routes", "category")})
+                         % {"column": _label("routes", "category")}, column="category")
         conditions = [p for p in Priority.choices if p[0] > Priority.NORMAL] + [(0, Priority.NORMAL.label)]
         min_priority = _choice("routes", values, "priority", conditions, default=0) or None
         return (code if len(code) == 5 else "", code if len(code) == 2 else "", text(values, "area"), min_priority,
@@ -533,11 +551,11 @@ class RouteRows(Rows):
     def apply(self, values: dict, key: tuple) -> str:
         category, group, area, min_priority, supervised = key
         if category and category not in self.categories:
-            raise BadRow(_("unknown category code %(code)s") % {"code": category})
+            raise BadRow(_("unknown category code %(code)s") % {"code": category}, column="category")
         if group and group not in self.groups:
-            raise BadRow(_("unknown category group %(code)s") % {"code": group})
+            raise BadRow(_("unknown category group %(code)s") % {"code": group}, column="category")
         if area and area not in self.areas:
-            raise BadRow(_("unknown division or grid code %(code)s") % {"code": area})
+            raise BadRow(_("unknown division or grid code %(code)s") % {"code": area}, column="area")
         fields = {"department_id": _department("routes", values, "department", self.departments, required=True),
                   "note": text(values, "note"), "active": _flag("routes", values, "active", default=True)}
         rule = self.rules.get(key) or RoutingRule(category_id=category or None, category_group=group, area=area,
@@ -569,7 +587,7 @@ class CategoryRows(Rows):
     def apply(self, values: dict, code: str) -> str:
         national = code_text(values, "national", 5)
         if national and national not in self.codes:
-            raise BadRow(_("unknown national category code %(code)s") % {"code": national})
+            raise BadRow(_("unknown national category code %(code)s") % {"code": national}, column="national")
         fields = {"national_id": national or None,
                   "department_id": _department("categories", values, "department", self.departments),
                   "priority": _choice("categories", values, "priority", Priority.choices, default=Priority.NORMAL),
@@ -582,13 +600,13 @@ class CategoryRows(Rows):
             # The standard's own category: only its local configuration comes from the file.
             if name != existing.name:
                 raise BadRow(_("%(code)s is a national category named %(name)s; its name cannot change")
-                             % {"code": code, "name": existing.name})
+                             % {"code": code, "name": existing.name}, column="name")
             return self.save(existing, fields, values)
         major = code[:2]
         major_name = text(values, "major_name") or self.major_names.get(major, "")
         if not major_name:
             raise BadRow(_("%(column)s is required for the new major class %(major)s")
-                         % {"column": _label("categories", "major_name"), "major": major})
+                         % {"column": _label("categories", "major_name"), "major": major}, column="major_name")
         fields |= {"name": name, "major_code": major, "major_name": major_name, "is_local": True}
         outcome = self.save(existing or Category(code=code), fields, values)
         self.codes.add(code)

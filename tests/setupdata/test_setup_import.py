@@ -203,6 +203,9 @@ def test_the_console_offers_the_good_rows_only_when_asked(signed_in, filled):
     page = upload(admin, kind, filled(kind, rows))
     body = page.content.decode()
     assert 'data-testid="confirm"' not in body and 'data-testid="import-good"' in body and "队长" in body
+    problems = body[body.index('data-testid="row-problems"'):]
+    assert "<th>行</th><th>标识</th><th>列</th><th>值</th><th>原因</th>" in problems, problems
+    assert '<td class="num">4</td><td>bad.one</td><td>角色*</td><td>队长</td><td>角色：无法识别“队长”' in problems, problems
     refused_whole = admin.post("/console/setup/confirm", {"token": token_of(page)})
     assert "未保存" in refused_whole.content.decode() and not User.objects.filter(username="ok.one").exists()
     admin.post("/console/setup/confirm", {"token": token_of(page), "good_rows": "1"})
