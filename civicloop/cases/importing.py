@@ -33,7 +33,7 @@ from civicloop.cases.models import Case, CaseEvent, Channel
 from civicloop.cases.rules import Action
 from civicloop.core import bulk, extensions
 from civicloop.core.errors import ServiceError
-from civicloop.lib import codes
+from civicloop.lib import codes, tabular
 from civicloop.lib.importmap import History, Mapping, MappingError, RowError, history_of, load_mapping
 from civicloop.lib.importmap import missing_columns, open_source
 from civicloop.org.models import Department
@@ -60,10 +60,16 @@ DEADLINE_OF = {Stage.HANDLE: "handle_deadline", Stage.CLOSE: "close_deadline"}
 
 
 @dataclass(frozen=True)
-class Problem:
-    line: int
-    external_id: str
-    message: str  # bilingual, without the line
+class Problem(tabular.Problem):
+    """A refused row in the one shape every importer reports; the message is bilingual, without the line."""
+
+    @property
+    def line(self) -> int:
+        return self.row
+
+    @property
+    def external_id(self) -> str:
+        return self.key
 
     def __str__(self) -> str:
         zh, _, en = self.message.partition(" / ")
@@ -182,7 +188,7 @@ class _Run:
             try:
                 history = history_of(self.mapping, row)
             except RowError as exc:
-                self._problem(line, self.mapping.text(row, "external_id"), str(exc))
+                self._problem(line, self.mapping.text(row, "external_id"), str(exc), field=exc.field, row=row)
                 continue
             first = self.lines.setdefault(history.external_id, line)
             if first != line:
@@ -203,14 +209,23 @@ class _Run:
                 self.result.placed.append(Placed(b.line, b.external_id, refs["geocode_label"],
                                                  float(refs["geocode_confidence"])))
 
-    def _problem(self, line: int, external_id: str, message: str) -> None:
-        self.result.problems.append(Problem(line, external_id, message))
+    def _problem(self, line: int, external_id: str, message: str, *, field: str = "", row: dict | None = None,
+                 value: str = "") -> None:
+        """`field`: our field at fault, named in the report by the source's column for it, with the cell's
+        text from `row` (or `value`, the history's, when the row is gone)."""
+        column = self.mapping.columns.get(field) if field else None
+        name = column.name if column is not None and column.name else ""
+        if name and row is not None:
+            value = tabular.cell_text(row.get(name))
+        self.result.problems.append(Problem(row=line, message=message, key=external_id, column=name,
+                                            value=value if name else ""))
 
     def _build(self, line: int, history: History) -> _Built | None:
         try:
             case, events = build_case(history, mapping=self.mapping, cfg=self.cfg, lookup=self.lookup)
         except RowError as exc:
-            self._problem(line, history.external_id, str(exc))
+            self._problem(line, history.external_id, str(exc), field=exc.field,
+                          value=tabular.cell_text(getattr(history, exc.field, "")) if exc.field else "")
             return None
         except ServiceError as exc:
             self._problem(line, history.external_id, _message(exc))
@@ -353,7 +368,7 @@ class _Lookup:
             return None
         code = _find(value, match, self.categories, self.category_names)
         if code is None:
-            raise RowError(f"未知的事项分类「{value}」/ unknown category '{value}'")
+            raise RowError(f"未知的事项分类「{value}」/ unknown category '{value}'", field="category")
         return code
 
     def department(self, value: str, match: str) -> str | None:
@@ -361,7 +376,7 @@ class _Lookup:
             return None
         code = _find(value, match, self.departments, self.department_names)
         if code is None:
-            raise RowError(f"未知的部门「{value}」/ unknown department '{value}'")
+            raise RowError(f"未知的部门「{value}」/ unknown department '{value}'", field="department")
         return code
 
 
@@ -393,7 +408,7 @@ def _report_fields(history: History, mapping: Mapping, category: str | None, cfg
     channel = history.channel or Channel.OTHER
     description = history.description or (cfg.categories[category].name if category else "")
     if not description:
-        raise RowError("缺少问题描述 / the description is empty")
+        raise RowError("缺少问题描述 / the description is empty", field="description")
     fields = _located(history, mapping, channel=channel, description=description[:settings.DESCRIPTION_MAX])
     fields["category_id"] = category  # history keeps categories since switched off, so not _category()
     fields["priority"] = cfg.categories[category].priority if category else 1
@@ -401,7 +416,7 @@ def _report_fields(history: History, mapping: Mapping, category: str | None, cfg
     if fields["self_handled"] and not category:
         raise RowError("自行处置的案件须有事项分类 / a self-handled case needs a category")
     if len(history.reference) > 24:
-        raise RowError("案件编号超过24个字符 / the reference is longer than 24 characters")
+        raise RowError("案件编号超过24个字符 / the reference is longer than 24 characters", field="reference")
     fields.update(source=mapping.source, external_id=history.external_id)
     return fields
 

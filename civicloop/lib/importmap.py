@@ -56,7 +56,12 @@ class MappingError(Exception):
 
 
 class RowError(Exception):
-    """This row cannot be imported; the message is bilingual, without the line number."""
+    """This row cannot be imported; the message is bilingual, without the line number. `field` is our
+    field at fault, when the check is about one (the report names the source's column for it)."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -261,13 +266,13 @@ def history_of(mapping: Mapping, row: dict) -> History:
     """One row as a History, or RowError with the first thing wrong."""
     external_id = mapping.text(row, "external_id")
     if not external_id:
-        raise RowError("缺少外部编号 / the external id is empty")
+        raise RowError("缺少外部编号 / the external id is empty", field="external_id")
     if len(external_id) > 64:
-        raise RowError("外部编号超过64个字符 / the external id is longer than 64 characters")
+        raise RowError("外部编号超过64个字符 / the external id is longer than 64 characters", field="external_id")
     outcome = _outcome(mapping, row)
     times = {name: parse_time(mapping, row, name) for name in TIMES if name in mapping.columns}
     if times.get("reported_at") is None:
-        raise RowError("缺少上报时间 / the report time is empty")
+        raise RowError("缺少上报时间 / the report time is empty", field="reported_at")
     history = History(external_id=external_id, outcome=outcome, times=times,
                       lon=mapping.raw(row, "lon"), lat=mapping.raw(row, "lat"),
                       **{name: mapping.text(row, name) for name in (
@@ -282,7 +287,7 @@ def _outcome(mapping: Mapping, row: dict) -> str:
     value = mapping.text(row, "state")
     if value not in OUTCOMES:
         raise RowError(f"无法识别的案件状态「{value}」，请在映射的 state.values 中对应到 "
-                       f"{'/'.join(OUTCOMES)} / unknown state '{value}'")
+                       f"{'/'.join(OUTCOMES)} / unknown state '{value}'", field="state")
     return value
 
 
@@ -301,7 +306,7 @@ def parse_time(mapping: Mapping, row: dict, name: str) -> datetime | None:
         except (ValueError, OverflowError):
             continue
     raise RowError(f"{LABELS[name]}「{text}」不是可识别的时间 / {name} '{text}' is not a date-time "
-                   f"(formats: {', '.join(mapping.date_formats)})")
+                   f"(formats: {', '.join(mapping.date_formats)})", field=name)
 
 
 def _aware(value: datetime, tz: ZoneInfo) -> datetime:
@@ -317,7 +322,7 @@ def check_order(h: History) -> None:
             continue
         for earlier, earlier_at in seen:
             if at < earlier_at:
-                raise RowError(f"{LABELS[name]}早于{LABELS[earlier]} / {_en(name)} before {_en(earlier)}")
+                raise RowError(f"{LABELS[name]}早于{LABELS[earlier]} / {_en(name)} before {_en(earlier)}", field=name)
         if name in LOOP:
             seen.append((name, at))
 

@@ -245,6 +245,9 @@ def test_bad_rows_are_named_with_line_and_reason_and_good_rows_still_load(tmp_pa
     assert messages[7] == "第7行：外部编号与第2行重复 / line 7: the external id repeats line 2"
     assert "第8行：无法识别的案件状态「不知道」" in messages[8]
     assert {p.external_id for p in result.problems} == {"H2", "H3", "H4", "H5", "H1", "H6"}
+    assert {p.line: (p.column, p.value) for p in result.problems} == {
+        3: ("上报时间", "2026-13-45 09:00:00"), 4: ("小类", "不存在的分类"), 5: ("", ""),
+        6: ("结案时间", "2026-11-23 08:00:00"), 7: ("", ""), 8: ("状态", "不知道")}
 
 
 def test_a_rerun_doubles_nothing_and_reports_rows_as_already_present(tmp_path):

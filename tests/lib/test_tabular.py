@@ -267,6 +267,8 @@ def test_set_up_data_without_a_required_column_is_refused_whole(db, tmp_path):
 
 
 def test_history_loads_from_a_gbk_csv_with_each_bad_line_named(db, tmp_path):
+    from django.template.loader import render_to_string
+
     from civicloop.cases import importing
     from tests.cases.test_importing import HEADER as CASE_HEADER
     from tests.cases.test_importing import MAPPING, row, write_mapping
@@ -278,6 +280,8 @@ def test_history_loads_from_a_gbk_csv_with_each_bad_line_named(db, tmp_path):
         writer.writerows([row("G1"), row("G2", 上报时间="昨天")])
     result = importing.import_cases(path, importing.load_mapping(write_mapping(tmp_path, MAPPING)))
     assert result.created == 1 and [(p.line, p.external_id) for p in result.problems] == [(3, "G2")]
+    html = render_to_string("core/_row_problems.html", {"problems": result.problems})
+    assert '<td class="num">3</td><td>上报时间</td><td>昨天</td><td>上报时间「昨天」不是可识别的时间' in html
 
 
 def test_gazetteer_tables_read_from_ods_with_their_points(tmp_path):
