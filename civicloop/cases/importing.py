@@ -408,7 +408,7 @@ def _report_fields(history: History, mapping: Mapping, category: str | None, cfg
     channel = history.channel or Channel.OTHER
     description = history.description or (cfg.categories[category].name if category else "")
     if not description:
-        raise RowError("缺少问题描述 / the description is empty", field="description")
+        raise RowError(gettext("The description is empty."), field="description")
     fields = _located(history, mapping, channel=channel, description=description[:settings.DESCRIPTION_MAX])
     fields["category_id"] = category  # history keeps categories since switched off, so not _category()
     fields["priority"] = cfg.categories[category].priority if category else 1
@@ -416,7 +416,7 @@ def _report_fields(history: History, mapping: Mapping, category: str | None, cfg
     if fields["self_handled"] and not category:
         raise RowError("自行处置的案件须有事项分类 / a self-handled case needs a category")
     if len(history.reference) > 24:
-        raise RowError("案件编号超过24个字符 / the reference is longer than 24 characters", field="reference")
+        raise RowError(gettext("The reference is longer than 24 characters."), field="reference")
     fields.update(source=mapping.source, external_id=history.external_id)
     return fields
 

@@ -307,7 +307,7 @@ def import_workbook(system: HotlineSystem, source, *, max_rows: int | None = Non
         return ImportReport(problem=problem.text(_))
     columns, missing = rules.header_map(table.header)
     if missing:
-        return ImportReport(problem=f"缺少列 / missing columns: {', '.join(missing)}")
+        return ImportReport(problem=_("missing columns: %(missing)s") % {"missing": ", ".join(missing)})
     report = ImportReport()
     for number, row in table.rows:
         if len(report.rows) >= limit:

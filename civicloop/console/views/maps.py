@@ -92,10 +92,11 @@ class MapQuery:
 
 
 def parse_query(params) -> MapQuery:
-    zoom = integer_param(params, "zoom", default=11, low=0, high=22, message="缩放级别 zoom 须为 0–22 的整数 / zoom must be 0..22")
+    zoom = integer_param(params, "zoom", default=11, low=0, high=22,
+                         message=_("zoom must be a whole number from 0 to 22"))
     kind = params.get("kind") or Kind.OPEN
     if kind not in Kind.values:
-        raise problem("kind", "kind 须为 open/closed/void / kind must be open, closed or void")
+        raise problem("kind", _("kind must be open, closed or void"))
     lights = tuple(s for s in (params.get("light") or "").split(",") if s)
     if any(s not in LIGHTS for s in lights):
         raise problem("light", "light 须为 red/yellow/green / light must be red, yellow or green")

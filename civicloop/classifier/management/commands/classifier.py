@@ -84,7 +84,8 @@ def read_csv(path: Path, text: str, label: str) -> tuple[list[str], list[str]]:
     columns = [c.strip() for c in text.split(",") if c.strip()]
     missing = [c for c in [*columns, label] if c not in table.header]
     if missing:
-        raise CommandError(f"缺少列 / missing columns: {', '.join(missing)} (have {table.header})")
+        raise CommandError(gettext("missing columns: %(missing)s (the file has %(header)s)")
+                           % {"missing": ", ".join(missing), "header": ", ".join(table.header)})
     texts, labels = [], []
     for _number, row in table.rows:
         body = " ".join(tabular.cell_text(row.get(c)) for c in columns).strip()
