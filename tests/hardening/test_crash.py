@@ -100,9 +100,13 @@ def test_no_acknowledged_report_is_lost_or_doubled_when_the_server_is_killed(tmp
     outbox = Outbox(server.base, token)
     events, test_pid = [], _backend_pid() if connection.vendor == "postgresql" else 0
 
+    clients_done = threading.Event()  # a client that failed ends the sends: the killer must not wait on
+
     def chaos():
         for threshold in KILL_AFTER:
             while len(outbox.acknowledged) < threshold:
+                if clients_done.is_set():
+                    return
                 time.sleep(0.02)
             server.kill()
             events.append(f"killed at {len(outbox.acknowledged)}")
@@ -110,14 +114,19 @@ def test_no_acknowledged_report_is_lost_or_doubled_when_the_server_is_killed(tmp
             server.start()
         if connection.vendor == "postgresql":
             while len(outbox.acknowledged) < DROP_CONNECTIONS_AFTER:
+                if clients_done.is_set():
+                    return
                 time.sleep(0.02)
             events.append(f"dropped {_drop_server_connections(test_pid)} connections at {len(outbox.acknowledged)}")
 
     try:
         with ThreadPoolExecutor(CLIENTS + 1) as pool:
             killer = pool.submit(chaos)
-            for sent in pool.map(outbox.send, range(REPORTS)):
-                assert sent is None
+            try:
+                for sent in pool.map(outbox.send, range(REPORTS)):
+                    assert sent is None
+            finally:
+                clients_done.set()
             killer.result()
     finally:
         server.stop()
