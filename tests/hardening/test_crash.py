@@ -10,6 +10,7 @@ with, and no report exists twice.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -70,7 +71,9 @@ class Outbox:
             if error.code < 500:
                 raise AssertionError(f"refused: {error.code} {error.read()[:200]!r}") from error
             return "", f"http {error.code}"
-        except (OSError, ValueError) as error:  # refused, reset, cut off mid-answer
+        # refused, reset, or cut off mid-answer (IncompleteRead: killed while sending the body; the report
+        # may be saved, and the retry with the same client_key must get the same reference)
+        except (OSError, ValueError, http.client.HTTPException) as error:
             return "", type(error).__name__
 
 
